@@ -1,0 +1,121 @@
+package io.bifrost.gateway;
+
+import java.lang.System.Logger.Level;
+import java.net.URI;
+
+import io.bifrost.gateway.bus.Bus;
+import io.bifrost.gateway.bus.LocalBus;
+import io.bifrost.gateway.config.GatewayConfig;
+import io.bifrost.gateway.http.BroadcastHandler;
+import io.bifrost.gateway.http.InfoHandler;
+import io.bifrost.gateway.http.Pages;
+import io.bifrost.gateway.hub.Hub;
+import io.bifrost.gateway.ops.Stats;
+import io.bifrost.gateway.ws.Sessions;
+import io.bifrost.protocol.Tokens;
+
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.websocket.WsConfig;
+import io.helidon.webserver.websocket.WsRouting;
+
+/**
+ * A running gateway: the embeddable entry point. Configuration in, bound port out; any number per JVM.
+ *
+ * <pre>{@code
+ * try (Gateway gateway = Gateway.start(GatewayConfig.embedded(secret))) {
+ *     URI ws = gateway.uri().resolve("/subscribe");   // ws://127.0.0.1:<port>/subscribe
+ * }
+ * }</pre>
+ */
+public final class Gateway implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
+
+    private final GatewayConfig config;
+    private final Hub hub;
+    private final Bus bus;
+    private final Stats stats;
+    private final Sessions sessions;
+    private final WebServer server;
+
+    private Gateway(GatewayConfig config) {
+        this.config = config;
+        Tokens tokens = new Tokens(config.jwtSecret());
+        this.hub = new Hub();
+        this.bus = new LocalBus(hub);
+        this.stats = new Stats();
+        this.sessions = new Sessions(hub, bus, tokens, config.limits(), stats);
+        Pages pages = new Pages(config.mode(), tokens);
+        BroadcastHandler broadcast = new BroadcastHandler(tokens, bus, stats, config.limits().maxBodyBytes());
+        InfoHandler info = new InfoHandler(hub, sessions, bus.name());
+        this.server = WebServer.builder()
+                .host(config.host())
+                .port(config.port())
+                // Our own limit, so an oversized body gets our JSON 413 rather than a bare one.
+                .maxPayloadSize(-1)
+                .addProtocol(WsConfig.builder().maxFrameLength(config.limits().maxFrameBytes()).build())
+                .routing(HttpRouting.builder()
+                        .register(pages::register)
+                        .get("/info.json", info)
+                        .post("/broadcast", broadcast)
+                        .any("/broadcast", (req, res) -> res.status(Status.METHOD_NOT_ALLOWED_405)
+                                .header("Allow", "POST").send("{\"error\":\"use POST /broadcast\"}")))
+                .addRouting(WsRouting.builder().endpoint("/subscribe", sessions.listeners()))
+                .build();
+    }
+
+    /**
+     * Starts a gateway and returns once it accepts connections.
+     *
+     * @param config the configuration
+     * @return the running gateway
+     */
+    public static Gateway start(GatewayConfig config) {
+        Gateway gateway = new Gateway(config);
+        gateway.server.start();
+        LOG.log(Level.INFO, "Bifrost gateway listening on " + gateway.uri() + " (" + config.mode().name()
+                .toLowerCase(java.util.Locale.ROOT) + " mode, " + gateway.bus.name() + " bus, limits " + config.limits()
+                + ")");
+        return gateway;
+    }
+
+    /**
+     * @return the port the gateway listens on (the real one when 0 was asked for)
+     */
+    public int port() {
+        return server.port();
+    }
+
+    /**
+     * @return {@code http://host:port/}, with 127.0.0.1 for a wildcard bind
+     */
+    public URI uri() {
+        String host = "0.0.0.0".equals(config.host()) ? "127.0.0.1" : config.host();
+        return URI.create("http://" + host + ":" + port() + "/");
+    }
+
+    /**
+     * @return sockets connected to this instance now
+     */
+    public int connected() {
+        return sessions.connected();
+    }
+
+    /**
+     * @return this instance's counters
+     */
+    public Stats stats() {
+        return stats;
+    }
+
+    /**
+     * Stops at once: sockets are sent 1012 and cut, the server stops, the bus is closed.
+     */
+    @Override
+    public void close() {
+        sessions.close();
+        server.stop();
+        bus.close();
+    }
+}

@@ -1,0 +1,44 @@
+package io.bifrost.gateway.bus;
+
+import java.util.concurrent.CompletableFuture;
+
+import io.bifrost.gateway.hub.Hub;
+import io.bifrost.gateway.hub.WireFrame;
+
+/**
+ * The embedded default: one instance, no Redis. A broadcast goes straight into this process's hub.
+ */
+public final class LocalBus implements Bus {
+    private final Hub hub;
+
+    /**
+     * @param hub the hub broadcasts are delivered to
+     */
+    public LocalBus(Hub hub) {
+        this.hub = hub;
+    }
+
+    @Override
+    public CompletableFuture<Void> join(String channel) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void leave(String channel) {
+        // Nothing to release: the hub itself is the subscription.
+    }
+
+    @Override
+    public int publish(String channel, WireFrame frame) {
+        return hub.deliver(channel, frame);
+    }
+
+    @Override
+    public String name() {
+        return "in-process";
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,183 @@
+package io.bifrost.gateway.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import io.bifrost.protocol.Tokens;
+
+/**
+ * Builds a {@link GatewayConfig} from environment variables, the way Bifrost was configured (and Heroku sets
+ * {@code PORT}). Every problem is reported with the variable's name and what to do about it.
+ */
+public final class EnvironmentConfig {
+    /** Kemal's default port, which Bifrost users expect. */
+    static final int DEFAULT_PORT = 3000;
+
+    private final Map<String, String> env;
+    private final List<String> notices = new ArrayList<>();
+
+    private EnvironmentConfig(Map<String, String> env) {
+        this.env = env;
+    }
+
+    /**
+     * A loaded configuration and what the operator should be told about how it was made.
+     *
+     * @param config  the configuration
+     * @param notices warnings worth logging at start (never containing the secret)
+     */
+    public record Loaded(GatewayConfig config, List<String> notices) {
+    }
+
+    /**
+     * Loads the configuration.
+     *
+     * @param environment the process environment
+     * @param workingDir  where a development {@code .env} file is looked for
+     * @return the configuration and notices
+     * @throws ConfigException naming the variable that is wrong and the fix
+     */
+    public static Loaded load(Map<String, String> environment, Path workingDir) throws ConfigException {
+        Mode mode = mode(environment);
+        Map<String, String> merged = new HashMap<>();
+        List<String> fileNotices = new ArrayList<>();
+        if (mode == Mode.DEVELOPMENT) {
+            Path dotEnv = workingDir.resolve(".env");
+            if (Files.isRegularFile(dotEnv)) {
+                merged.putAll(readDotEnv(dotEnv));
+                fileNotices.add("read " + dotEnv.toAbsolutePath() + " (development mode; variables set in the"
+                        + " environment take precedence)");
+            }
+        }
+        // Real environment variables win over .env, as with Bifrost's dotenv.
+        merged.putAll(environment);
+        EnvironmentConfig loader = new EnvironmentConfig(merged);
+        loader.notices.addAll(fileNotices);
+        GatewayConfig config = loader.build(mode);
+        return new Loaded(config, List.copyOf(loader.notices));
+    }
+
+    private GatewayConfig build(Mode mode) throws ConfigException {
+        String host = env.getOrDefault("BIFROST_HOST", "0.0.0.0").trim();
+        int port = (int) number("PORT", DEFAULT_PORT, 0, 65535, "a port number like 3000");
+        Limits d = Limits.DEFAULTS;
+        Limits limits = new Limits(
+                (int) number("BIFROST_MAX_BODY_BYTES", d.maxBodyBytes(), 256, 64 * 1024 * 1024, "a number of bytes"),
+                (int) number("BIFROST_MAX_FRAME_BYTES", d.maxFrameBytes(), 256, 16 * 1024 * 1024, "a number of bytes"),
+                number("BIFROST_SEND_QUEUE_BYTES", d.sendQueueBytes(), 1024, 1L << 32, "a number of bytes"),
+                (int) number("BIFROST_MAX_CHANNELS_PER_SOCKET", d.maxChannelsPerSocket(), 1, 1_000_000,
+                        "a number of channels"),
+                seconds("BIFROST_AUTH_TIMEOUT_SECONDS", d.authTimeout()),
+                seconds("BIFROST_PING_INTERVAL_SECONDS", d.pingInterval()),
+                seconds("BIFROST_CLOSE_TIMEOUT_SECONDS", d.closeTimeout()));
+        if (limits.pingInterval().toSeconds() >= 55) {
+            throw new ConfigException("BIFROST_PING_INTERVAL_SECONDS is " + limits.pingInterval().toSeconds()
+                    + "; Heroku's router cuts connections idle for 55 s, so keep it well under that (default 15)");
+        }
+        return new GatewayConfig(host, port, mode, secret(mode), limits);
+    }
+
+    private String secret(Mode mode) throws ConfigException {
+        String secret = env.get("JWT_SECRET");
+        if (secret == null || secret.isBlank()) {
+            if (mode == Mode.PRODUCTION) {
+                throw new ConfigException("JWT_SECRET is not set; production mode needs the secret your backend"
+                        + " signs tokens with, at least " + Tokens.MIN_SECRET_BYTES
+                        + " characters (generate one with: openssl rand -hex 64)");
+            }
+            byte[] random = new byte[64];
+            new SecureRandom().nextBytes(random);
+            notices.add("JWT_SECRET is not set: using a THROW-AWAY secret for this run only. Tokens your backend"
+                    + " signs will NOT verify. Set JWT_SECRET (in the environment or .env) to your backend's secret.");
+            return HexFormat.of().formatHex(random);
+        }
+        int bytes = secret.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes < Tokens.MIN_SECRET_BYTES) {
+            throw new ConfigException("JWT_SECRET is " + bytes + " characters; HS512 needs at least "
+                    + Tokens.MIN_SECRET_BYTES + " (generate one with: openssl rand -hex 64)");
+        }
+        return secret;
+    }
+
+    private static Mode mode(Map<String, String> env) throws ConfigException {
+        // KEMAL_ENV is what Bifrost deployments already set; BIFROST_ENV wins when both are there.
+        String variable = env.containsKey("BIFROST_ENV") ? "BIFROST_ENV" : "KEMAL_ENV";
+        String value = env.get(variable);
+        if (value == null || value.isBlank()) {
+            return Mode.DEVELOPMENT;
+        }
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "development", "dev" -> Mode.DEVELOPMENT;
+            case "production", "prod" -> Mode.PRODUCTION;
+            default -> throw new ConfigException(variable + " is '" + value + "'; use development or production");
+        };
+    }
+
+    private long number(String name, long fallback, long min, long max, String what) throws ConfigException {
+        String raw = env.get(name);
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        long value;
+        try {
+            value = Long.parseLong(raw.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(name + " is '" + raw + "'; expected a whole number (" + what + "), default "
+                    + fallback);
+        }
+        if (value < min || value > max) {
+            throw new ConfigException(name + " is " + value + "; it must be between " + min + " and " + max
+                    + " (" + what + "), default " + fallback);
+        }
+        return value;
+    }
+
+    private Duration seconds(String name, Duration fallback) throws ConfigException {
+        return Duration.ofSeconds(number(name, fallback.toSeconds(), 1, 86_400, "seconds"));
+    }
+
+    /**
+     * Reads a dotenv file: {@code KEY=VALUE} lines, {@code #} comments, optional {@code export} and quotes.
+     */
+    static Map<String, String> readDotEnv(Path file) throws ConfigException {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(file + " exists but cannot be read (" + e.getMessage()
+                    + "); fix its permissions or remove it");
+        }
+        Map<String, String> values = new HashMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            if (line.startsWith("export ")) {
+                line = line.substring("export ".length()).strip();
+            }
+            int eq = line.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException(file + " line " + (i + 1) + " is not KEY=VALUE");
+            }
+            String key = line.substring(0, eq).strip();
+            String value = line.substring(eq + 1).strip();
+            if (value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"")
+                    || value.startsWith("'") && value.endsWith("'"))) {
+                value = value.substring(1, value.length() - 1);
+            }
+            values.put(key, value);
+        }
+        return values;
+    }
+}

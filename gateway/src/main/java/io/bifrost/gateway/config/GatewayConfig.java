@@ -1,0 +1,76 @@
+package io.bifrost.gateway.config;
+
+import java.util.Objects;
+
+import io.bifrost.protocol.Tokens;
+
+/**
+ * Everything a gateway needs to start, built once and handed in: from the environment by
+ * {@link EnvironmentConfig}, or in code when a gateway is embedded in a test.
+ *
+ * @param host      address to bind, {@code 0.0.0.0} for all
+ * @param port      port to bind, 0 for any free one
+ * @param mode      development or production
+ * @param jwtSecret the shared HMAC secret, at least {@value Tokens#MIN_SECRET_BYTES} bytes
+ * @param limits    per-caller and per-socket limits
+ */
+public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, Limits limits) {
+
+    /**
+     * Checks the configuration is usable; messages name the setting and the fix.
+     */
+    public GatewayConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(jwtSecret, "jwtSecret");
+        Objects.requireNonNull(limits, "limits");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port is " + port + "; use 0 to 65535 (0 picks a free port)");
+        }
+    }
+
+    /**
+     * A configuration for an embedded gateway: loopback, a free port, development mode, default limits.
+     *
+     * @param jwtSecret the shared secret
+     * @return the configuration
+     */
+    public static GatewayConfig embedded(String jwtSecret) {
+        return new GatewayConfig("127.0.0.1", 0, Mode.DEVELOPMENT, jwtSecret, Limits.DEFAULTS);
+    }
+
+    /**
+     * @param newPort the port
+     * @return a copy on that port
+     */
+    public GatewayConfig withPort(int newPort) {
+        return new GatewayConfig(host, newPort, mode, jwtSecret, limits);
+    }
+
+    /**
+     * @param newMode the mode
+     * @return a copy in that mode
+     */
+    public GatewayConfig withMode(Mode newMode) {
+        return new GatewayConfig(host, port, newMode, jwtSecret, limits);
+    }
+
+    /**
+     * @param newLimits the limits
+     * @return a copy with those limits
+     */
+    public GatewayConfig withLimits(Limits newLimits) {
+        return new GatewayConfig(host, port, mode, jwtSecret, newLimits);
+    }
+
+    /**
+     * Never prints the secret.
+     *
+     * @return a summary for logs
+     */
+    @Override
+    public String toString() {
+        return "GatewayConfig[host=" + host + ", port=" + port + ", mode=" + mode + ", jwtSecret=<"
+                + jwtSecret.length() + " characters>, limits=" + limits + "]";
+    }
+}

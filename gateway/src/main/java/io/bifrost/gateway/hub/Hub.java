@@ -1,0 +1,156 @@
+package io.bifrost.gateway.hub;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The local channel → subscribers index, and the fan-out over it.
+ *
+ * <p>Channels are spread over shards, each with its own read-write lock, so joins and leaves on one channel
+ * never stall deliveries on another, and deliveries on the same shard run side by side under the read lock.
+ * Delivering only queues the one pre-encoded frame on each subscriber; nothing waits for a socket.
+ */
+public final class Hub {
+    private static final int SHARDS = 64;
+
+    private final Shard[] shards = new Shard[SHARDS];
+    private final LongAdder deliveries = new LongAdder();
+
+    /**
+     * An empty hub.
+     */
+    public Hub() {
+        for (int i = 0; i < SHARDS; i++) {
+            shards[i] = new Shard();
+        }
+    }
+
+    /**
+     * Adds a subscriber to a channel and, under the same lock, runs {@code whileAdding}: anything it queues on the
+     * subscriber is ordered before every frame delivered on the channel from then on.
+     *
+     * @param channel     the channel
+     * @param subscriber  the subscriber
+     * @param whileAdding run once the subscriber is in, before any delivery can reach it
+     * @return true if the channel had no local subscriber before
+     */
+    public boolean add(String channel, Subscriber subscriber, Runnable whileAdding) {
+        Shard shard = shard(channel);
+        shard.lock.writeLock().lock();
+        try {
+            Set<Subscriber> set = shard.channels.computeIfAbsent(channel, c -> new LinkedHashSet<>());
+            boolean first = set.isEmpty();
+            set.add(subscriber);
+            whileAdding.run();
+            return first;
+        } finally {
+            shard.lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Removes a subscriber from a channel.
+     *
+     * @param channel    the channel
+     * @param subscriber the subscriber
+     * @return true if the channel has no local subscriber left
+     */
+    public boolean remove(String channel, Subscriber subscriber) {
+        Shard shard = shard(channel);
+        shard.lock.writeLock().lock();
+        try {
+            Set<Subscriber> set = shard.channels.get(channel);
+            if (set == null) {
+                return true;
+            }
+            set.remove(subscriber);
+            if (set.isEmpty()) {
+                shard.channels.remove(channel);
+                return true;
+            }
+            return false;
+        } finally {
+            shard.lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Queues a frame on every local subscriber of a channel.
+     *
+     * @param channel the channel
+     * @param frame   the frame, encoded once
+     * @return how many subscribers it was queued on
+     */
+    public int deliver(String channel, WireFrame frame) {
+        Shard shard = shard(channel);
+        int delivered = 0;
+        shard.lock.readLock().lock();
+        try {
+            Set<Subscriber> set = shard.channels.get(channel);
+            if (set != null) {
+                for (Subscriber subscriber : set) {
+                    if (subscriber.offer(frame)) {
+                        delivered++;
+                    }
+                }
+            }
+        } finally {
+            shard.lock.readLock().unlock();
+        }
+        deliveries.add(delivered);
+        return delivered;
+    }
+
+    /**
+     * @param channel the channel
+     * @return how many local subscribers it has now
+     */
+    public int count(String channel) {
+        Shard shard = shard(channel);
+        shard.lock.readLock().lock();
+        try {
+            Set<Subscriber> set = shard.channels.get(channel);
+            return set == null ? 0 : set.size();
+        } finally {
+            shard.lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * @return every channel with at least one local subscriber
+     */
+    public List<String> channels() {
+        List<String> all = new ArrayList<>();
+        for (Shard shard : shards) {
+            shard.lock.readLock().lock();
+            try {
+                all.addAll(shard.channels.keySet());
+            } finally {
+                shard.lock.readLock().unlock();
+            }
+        }
+        return all;
+    }
+
+    /**
+     * @return frames queued on subscribers since start
+     */
+    public long deliveries() {
+        return deliveries.sum();
+    }
+
+    private Shard shard(String channel) {
+        return shards[Math.floorMod(channel.hashCode(), SHARDS)];
+    }
+
+    private static final class Shard {
+        private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+        private final Map<String, Set<Subscriber>> channels = new HashMap<>();
+    }
+}

@@ -1,0 +1,141 @@
+package io.bifrost.gateway.ws;
+
+import java.lang.System.Logger.Level;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import io.bifrost.gateway.bus.Bus;
+import io.bifrost.gateway.config.Limits;
+import io.bifrost.gateway.hub.Hub;
+import io.bifrost.gateway.ops.Stats;
+import io.bifrost.protocol.Tokens;
+
+import io.helidon.websocket.WsListener;
+
+/**
+ * Every socket of this instance, and the one maintenance loop that walks them: pings, ping and authentication
+ * timeouts, closes that take too long, and connections that ended without telling us. One loop for all sockets
+ * instead of a timer per socket keeps an idle socket cheap.
+ */
+public final class Sessions implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Sessions.class.getName());
+    private static final long TICK_MILLIS = 250;
+
+    private final Hub hub;
+    private final Bus bus;
+    private final Tokens tokens;
+    private final Limits limits;
+    private final Stats stats;
+    private final Set<Session> open = ConcurrentHashMap.newKeySet();
+    private final AtomicLong ids = new AtomicLong();
+    private final ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor();
+    private final ScheduledExecutorService maintenance;
+
+    /**
+     * @param hub    local channel index
+     * @param bus    where subscriptions are declared
+     * @param tokens verifies subscribe tokens
+     * @param limits per-socket limits
+     * @param stats  counters
+     */
+    public Sessions(Hub hub, Bus bus, Tokens tokens, Limits limits, Stats stats) {
+        this.hub = hub;
+        this.bus = bus;
+        this.tokens = tokens;
+        this.limits = limits;
+        this.stats = stats;
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bifrost-sessions");
+            t.setDaemon(true);
+            return t;
+        });
+        maintenance.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * @return a listener factory for the {@code /subscribe} route: one session per connection
+     */
+    public Supplier<WsListener> listeners() {
+        return () -> new Session(this, ids.incrementAndGet());
+    }
+
+    /**
+     * @return sockets open now
+     */
+    public int connected() {
+        return open.size();
+    }
+
+    /**
+     * @return sockets open now that have authenticated
+     */
+    public long authenticated() {
+        return open.stream().filter(Session::isAuthenticated).count();
+    }
+
+    /**
+     * Closes every socket with the given reason (the close frame follows what is already queued).
+     *
+     * @param reason the close reason
+     */
+    public void closeAll(CloseReason reason) {
+        open.forEach(s -> s.close(reason));
+    }
+
+    @Override
+    public void close() {
+        closeAll(CloseReason.RESTART);
+        maintenance.shutdownNow();
+        open.forEach(Session::forceClose);
+        writers.shutdownNow();
+    }
+
+    private void tick() {
+        long now = System.nanoTime();
+        for (Session session : open) {
+            try {
+                session.tick(now);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "maintenance of socket " + session.id() + " failed", e);
+            }
+        }
+    }
+
+    void opened(Session session) {
+        open.add(session);
+    }
+
+    void closed(Session session) {
+        open.remove(session);
+    }
+
+    Hub hub() {
+        return hub;
+    }
+
+    Bus bus() {
+        return bus;
+    }
+
+    Tokens tokens() {
+        return tokens;
+    }
+
+    Limits limits() {
+        return limits;
+    }
+
+    Stats stats() {
+        return stats;
+    }
+
+    ExecutorService executor() {
+        return writers;
+    }
+}
