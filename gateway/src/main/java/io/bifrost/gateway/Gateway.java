@@ -52,6 +52,8 @@ public final class Gateway implements AutoCloseable {
         this.server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
+                // Gateway.close decides the order of shutdown: sockets first, then the server.
+                .shutdownHook(false)
                 // Our own limit, so an oversized body gets our JSON 413 rather than a bare one.
                 .maxPayloadSize(-1)
                 .addProtocol(WsConfig.builder().maxFrameLength(config.limits().maxFrameBytes()).build())
@@ -110,11 +112,12 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Stops at once: sockets are sent 1012 and cut, the server stops, the bus is closed.
+     * Stops: sockets are sent 1012 and get up to a second to take it before they are cut, the server stops, the bus
+     * is closed.
      */
     @Override
     public void close() {
-        sessions.close();
+        sessions.close(java.time.Duration.ofSeconds(1));
         server.stop();
         bus.close();
     }

@@ -103,7 +103,8 @@ public final class EnvironmentConfig {
         }
         int bytes = secret.getBytes(StandardCharsets.UTF_8).length;
         if (bytes < Tokens.MIN_SECRET_BYTES) {
-            throw new ConfigException("JWT_SECRET is " + bytes + " characters; HS512 needs at least "
+            throw new ConfigException("JWT_SECRET is " + bytes + (bytes == secret.length() ? " characters" : " bytes (UTF-8)")
+                    + "; HS512 needs at least "
                     + Tokens.MIN_SECRET_BYTES + " (generate one with: openssl rand -hex 64)");
         }
         return secret;
@@ -111,7 +112,8 @@ public final class EnvironmentConfig {
 
     private static Mode mode(Map<String, String> env) throws ConfigException {
         // KEMAL_ENV is what Bifrost deployments already set; BIFROST_ENV wins when both are there.
-        String variable = env.containsKey("BIFROST_ENV") ? "BIFROST_ENV" : "KEMAL_ENV";
+        String bifrostEnv = env.get("BIFROST_ENV");
+        String variable = bifrostEnv != null && !bifrostEnv.isBlank() ? "BIFROST_ENV" : "KEMAL_ENV";
         String value = env.get(variable);
         if (value == null || value.isBlank()) {
             return Mode.DEVELOPMENT;

@@ -88,12 +88,30 @@ public final class Sessions implements AutoCloseable {
         open.forEach(s -> s.close(reason));
     }
 
-    @Override
-    public void close() {
+    /**
+     * Sends every socket 1012, gives them up to {@code grace} to take it, then cuts what is left.
+     *
+     * @param grace how long to wait for sockets to close by themselves
+     */
+    public void close(java.time.Duration grace) {
         closeAll(CloseReason.RESTART);
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!open.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         maintenance.shutdownNow();
         open.forEach(Session::forceClose);
         writers.shutdownNow();
+    }
+
+    @Override
+    public void close() {
+        close(java.time.Duration.ZERO);
     }
 
     private void tick() {

@@ -1,0 +1,101 @@
+package io.bifrost.it;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway as users run it: {@code java -jar bifrost-gateway.jar} in its own process, configured only through
+ * environment variables, with its output kept in a log file for the test to read.
+ */
+final class GatewayProcess implements AutoCloseable {
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private GatewayProcess(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    static GatewayProcess start(Map<String, String> env, Path workDir) throws IOException, InterruptedException {
+        String jar = System.getProperty("bifrost.jar");
+        if (jar == null || !Files.isRegularFile(Path.of(jar))) {
+            throw new IllegalStateException("bifrost.jar is " + jar + "; run the tests with ./mvnw verify so the"
+                    + " gateway jar is built first");
+        }
+        int port = freePort();
+        Path log = Files.createTempFile("bifrost-gateway", ".log");
+        // The JVM running the tests is a JDK 21+ (the toolchain picked it); the gateway runs on the same one.
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder builder = new ProcessBuilder(java, "-jar", Path.of(jar).toAbsolutePath().toString())
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().keySet().removeIf(k -> k.startsWith("BIFROST_") || k.equals("JWT_SECRET")
+                || k.equals("KEMAL_ENV") || k.equals("PORT") || k.equals("REDIS_URL"));
+        builder.environment().put("PORT", String.valueOf(port));
+        builder.environment().putAll(env);
+        GatewayProcess gateway = new GatewayProcess(builder.start(), port, log);
+        gateway.awaitReady(Duration.ofSeconds(30));
+        return gateway;
+    }
+
+    URI uri() {
+        return URI.create("http://127.0.0.1:" + port + "/");
+    }
+
+    String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    Process process() {
+        return process;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private void awaitReady(Duration timeout) throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("gateway exited with " + process.exitValue() + ":\n" + log());
+            }
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri().resolve("/info.json"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException("gateway not ready within " + timeout + ":\n" + log());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
