@@ -14,6 +14,7 @@ import io.bifrost.gateway.ops.Stats;
 import io.bifrost.gateway.ws.Sessions;
 import io.bifrost.protocol.Tokens;
 
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -62,6 +63,7 @@ public final class Gateway implements AutoCloseable {
                         .get("/info.json", info)
                         .post("/broadcast", broadcast)
                         .any("/broadcast", (req, res) -> res.status(Status.METHOD_NOT_ALLOWED_405)
+                                .header(HeaderValues.CONTENT_TYPE_JSON)
                                 .header("Allow", "POST").send("{\"error\":\"use POST /broadcast\"}")))
                 .addRouting(WsRouting.builder().endpoint("/subscribe", sessions.listeners()))
                 .build();
