@@ -4,20 +4,26 @@ import java.lang.System.Logger.Level;
 import java.net.URI;
 
 import io.bifrost.gateway.bus.Bus;
+import io.bifrost.gateway.bus.BusUnavailableException;
 import io.bifrost.gateway.bus.LocalBus;
+import io.bifrost.gateway.bus.RedisBus;
 import io.bifrost.gateway.config.GatewayConfig;
+import io.bifrost.gateway.config.RedisSettings;
 import io.bifrost.gateway.http.BroadcastHandler;
 import io.bifrost.gateway.http.InfoHandler;
 import io.bifrost.gateway.http.Pages;
 import io.bifrost.gateway.hub.Hub;
 import io.bifrost.gateway.ops.Stats;
 import io.bifrost.gateway.ws.Sessions;
+import io.bifrost.protocol.Json;
 import io.bifrost.protocol.Tokens;
 
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.websocket.WsConfig;
 import io.helidon.webserver.websocket.WsRouting;
 
@@ -44,12 +50,14 @@ public final class Gateway implements AutoCloseable {
         this.config = config;
         Tokens tokens = new Tokens(config.jwtSecret());
         this.hub = new Hub();
-        this.bus = new LocalBus(hub);
+        this.bus = config.redis().isPresent()
+                ? connectRedis(config.redis().get())
+                : new LocalBus(hub);
         this.stats = new Stats();
         this.sessions = new Sessions(hub, bus, tokens, config.limits(), stats);
         Pages pages = new Pages(config.mode(), tokens);
         BroadcastHandler broadcast = new BroadcastHandler(tokens, bus, stats, config.limits().maxBodyBytes());
-        InfoHandler info = new InfoHandler(hub, sessions, bus.name());
+        InfoHandler info = new InfoHandler(hub, sessions, bus);
         this.server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
@@ -61,6 +69,9 @@ public final class Gateway implements AutoCloseable {
                 .routing(HttpRouting.builder()
                         .register(pages::register)
                         .get("/info.json", info)
+                        .get("/health/live", (req, res) -> res.header(HeaderValues.CONTENT_TYPE_JSON)
+                                .send("{\"status\":\"UP\"}"))
+                        .get("/health/ready", this::ready)
                         .post("/broadcast", broadcast)
                         .any("/broadcast", (req, res) -> res.status(Status.METHOD_NOT_ALLOWED_405)
                                 .header(HeaderValues.CONTENT_TYPE_JSON)
@@ -69,11 +80,28 @@ public final class Gateway implements AutoCloseable {
                 .build();
     }
 
+    private Bus connectRedis(RedisSettings settings) {
+        try {
+            // Sessions do not exist yet; the count is read later, when the bus heartbeats.
+            return RedisBus.connect(hub, settings, () -> this.sessions == null ? 0 : this.sessions.connected());
+        } catch (BusUnavailableException e) {
+            throw new IllegalStateException(e.getMessage() + "; check REDIS_URL", e);
+        }
+    }
+
+    private void ready(ServerRequest req, ServerResponse res) {
+        Bus.Health health = bus.health();
+        res.status(health.up() ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503)
+                .header(HeaderValues.CONTENT_TYPE_JSON)
+                .send(Json.write(java.util.Map.of("status", health.up() ? "UP" : "DOWN", "detail", health.detail())));
+    }
+
     /**
      * Starts a gateway and returns once it accepts connections.
      *
      * @param config the configuration
      * @return the running gateway
+     * @throws IllegalStateException if it cannot start, e.g. Redis is unreachable; the message says why
      */
     public static Gateway start(GatewayConfig config) {
         Gateway gateway = new Gateway(config);
@@ -104,6 +132,17 @@ public final class Gateway implements AutoCloseable {
      */
     public int connected() {
         return sessions.connected();
+    }
+
+    /**
+     * How many sockets a broadcast to the channel would reach now, on every instance.
+     *
+     * @param channel the channel
+     * @return the count
+     * @throws BusUnavailableException when the cluster counts cannot be read
+     */
+    public int subscribers(String channel) throws BusUnavailableException {
+        return bus.subscribers(channel);
     }
 
     /**

@@ -30,7 +30,15 @@ public final class Main {
             return;
         }
         loaded.notices().forEach(n -> log.log(Level.WARNING, n));
-        Gateway gateway = Gateway.start(loaded.config());
+        log.log(Level.INFO, "configuration: " + loaded.config());
+        Gateway gateway;
+        try {
+            gateway = Gateway.start(loaded.config());
+        } catch (IllegalStateException e) {
+            log.log(Level.ERROR, "cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         if (loaded.config().mode() == Mode.DEVELOPMENT) {
             log.log(Level.INFO, "open " + gateway.uri().resolve("/test") + " to see a socket subscribed to user:1");
         }

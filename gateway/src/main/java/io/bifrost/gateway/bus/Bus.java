@@ -1,5 +1,6 @@
 package io.bifrost.gateway.bus;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import io.bifrost.gateway.hub.WireFrame;
@@ -34,6 +35,37 @@ public interface Bus extends AutoCloseable {
      * @throws BusUnavailableException when the frame cannot be handed on; it was not delivered anywhere
      */
     int publish(String channel, WireFrame frame) throws BusUnavailableException;
+
+    /**
+     * How many sockets a broadcast to the channel would reach now, cluster-wide (in a cluster, counts are refreshed
+     * about every quarter second).
+     *
+     * @param channel the channel
+     * @return the count
+     * @throws BusUnavailableException when the cluster counts cannot be read
+     */
+    int subscribers(String channel) throws BusUnavailableException;
+
+    /**
+     * @return whether broadcasts can be handed on now, and what to tell an operator
+     */
+    Health health();
+
+    /**
+     * Open sockets on every live instance of the cluster, by instance.
+     *
+     * @return the counts; empty when this instance is the whole cluster
+     */
+    Map<String, Long> connectedByInstance();
+
+    /**
+     * Whether the bus can take broadcasts.
+     *
+     * @param up     true when it can
+     * @param detail what it runs on, or why it cannot
+     */
+    record Health(boolean up, String detail) {
+    }
 
     /**
      * @return a short name for logs and {@code /info.json}

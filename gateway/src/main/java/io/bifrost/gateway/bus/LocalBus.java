@@ -1,5 +1,6 @@
 package io.bifrost.gateway.bus;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import io.bifrost.gateway.hub.Hub;
@@ -31,6 +32,21 @@ public final class LocalBus implements Bus {
     @Override
     public int publish(String channel, WireFrame frame) {
         return hub.deliver(channel, frame);
+    }
+
+    @Override
+    public int subscribers(String channel) {
+        return hub.count(channel);
+    }
+
+    @Override
+    public Health health() {
+        return new Health(true, "in-process bus");
+    }
+
+    @Override
+    public Map<String, Long> connectedByInstance() {
+        return Map.of();
     }
 
     @Override

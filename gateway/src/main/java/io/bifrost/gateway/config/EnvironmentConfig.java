@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 import io.bifrost.protocol.Tokens;
 
@@ -84,7 +85,46 @@ public final class EnvironmentConfig {
             throw new ConfigException("BIFROST_PING_INTERVAL_SECONDS is " + limits.pingInterval().toSeconds()
                     + "; Heroku's router cuts connections idle for 55 s, so keep it well under that (default 15)");
         }
-        return new GatewayConfig(host, port, mode, secret(mode), limits);
+        return new GatewayConfig(host, port, mode, secret(mode), limits, redis());
+    }
+
+    private Optional<RedisSettings> redis() throws ConfigException {
+        String url = env.get("REDIS_URL");
+        if (url == null || url.isBlank()) {
+            return Optional.empty();
+        }
+        String verifyRaw = env.getOrDefault("REDIS_TLS_VERIFY", "full").trim();
+        RedisSettings.TlsVerify verify;
+        try {
+            verify = RedisSettings.TlsVerify.valueOf(verifyRaw.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("REDIS_TLS_VERIFY is '" + verifyRaw + "'; use full, ca or none (Heroku Redis"
+                    + " presents a self-signed certificate and needs none)");
+        }
+        String prefix = env.getOrDefault("BIFROST_REDIS_PREFIX", RedisSettings.DEFAULT_PREFIX);
+        if (prefix.isBlank()) {
+            throw new ConfigException("BIFROST_REDIS_PREFIX is blank; leave it unset for " + RedisSettings.DEFAULT_PREFIX
+                    + " or give each app sharing the Redis its own, like myapp:");
+        }
+        Duration timeout = Duration.ofMillis(number("BIFROST_REDIS_TIMEOUT_MS",
+                RedisSettings.DEFAULT_TIMEOUT.toMillis(), 50, 60_000, "milliseconds"));
+        String instanceId = env.get("BIFROST_INSTANCE_ID");
+        if (instanceId == null || instanceId.isBlank()) {
+            // Heroku names dynos (web.1); elsewhere the host name. A random suffix keeps a restarted process apart.
+            String base = env.getOrDefault("DYNO", env.getOrDefault("HOSTNAME", "gateway"));
+            instanceId = base + "-" + HexFormat.of().formatHex(randomBytes(3));
+        }
+        try {
+            return Optional.of(new RedisSettings(url.trim(), verify, prefix, timeout, instanceId.trim()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("REDIS_URL is not usable: " + e.getMessage());
+        }
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] bytes = new byte[n];
+        new SecureRandom().nextBytes(bytes);
+        return bytes;
     }
 
     private String secret(Mode mode) throws ConfigException {
@@ -95,8 +135,7 @@ public final class EnvironmentConfig {
                         + " signs tokens with, at least " + Tokens.MIN_SECRET_BYTES
                         + " characters (generate one with: openssl rand -hex 64)");
             }
-            byte[] random = new byte[64];
-            new SecureRandom().nextBytes(random);
+            byte[] random = randomBytes(64);
             notices.add("JWT_SECRET is not set: using a THROW-AWAY secret for this run only. Tokens your backend"
                     + " signs will NOT verify. Set JWT_SECRET (in the environment or .env) to your backend's secret.");
             return HexFormat.of().formatHex(random);

@@ -1,6 +1,7 @@
 package io.bifrost.gateway.config;
 
 import java.util.Objects;
+import java.util.Optional;
 
 import io.bifrost.protocol.Tokens;
 
@@ -13,8 +14,10 @@ import io.bifrost.protocol.Tokens;
  * @param mode      development or production
  * @param jwtSecret the shared HMAC secret, at least {@value Tokens#MIN_SECRET_BYTES} bytes
  * @param limits    per-caller and per-socket limits
+ * @param redis     the Redis that joins instances into a cluster; empty for the in-process bus (one instance)
  */
-public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, Limits limits) {
+public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, Limits limits,
+                            Optional<RedisSettings> redis) {
 
     /**
      * Checks the configuration is usable; messages name the setting and the fix.
@@ -24,6 +27,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(jwtSecret, "jwtSecret");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(redis, "redis");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port is " + port + "; use 0 to 65535 (0 picks a free port)");
         }
@@ -36,7 +40,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return the configuration
      */
     public static GatewayConfig embedded(String jwtSecret) {
-        return new GatewayConfig("127.0.0.1", 0, Mode.DEVELOPMENT, jwtSecret, Limits.DEFAULTS);
+        return new GatewayConfig("127.0.0.1", 0, Mode.DEVELOPMENT, jwtSecret, Limits.DEFAULTS, Optional.empty());
     }
 
     /**
@@ -44,7 +48,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy on that port
      */
     public GatewayConfig withPort(int newPort) {
-        return new GatewayConfig(host, newPort, mode, jwtSecret, limits);
+        return new GatewayConfig(host, newPort, mode, jwtSecret, limits, redis);
     }
 
     /**
@@ -52,7 +56,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy in that mode
      */
     public GatewayConfig withMode(Mode newMode) {
-        return new GatewayConfig(host, port, newMode, jwtSecret, limits);
+        return new GatewayConfig(host, port, newMode, jwtSecret, limits, redis);
     }
 
     /**
@@ -60,7 +64,15 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy with those limits
      */
     public GatewayConfig withLimits(Limits newLimits) {
-        return new GatewayConfig(host, port, mode, jwtSecret, newLimits);
+        return new GatewayConfig(host, port, mode, jwtSecret, newLimits, redis);
+    }
+
+    /**
+     * @param settings the Redis to cluster through
+     * @return a copy that runs on the Redis bus
+     */
+    public GatewayConfig withRedis(RedisSettings settings) {
+        return new GatewayConfig(host, port, mode, jwtSecret, limits, Optional.of(settings));
     }
 
     /**
@@ -71,6 +83,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
     @Override
     public String toString() {
         return "GatewayConfig[host=" + host + ", port=" + port + ", mode=" + mode + ", jwtSecret=<"
-                + jwtSecret.length() + " characters>, limits=" + limits + "]";
+                + jwtSecret.length() + " characters>, limits=" + limits + ", redis=" + redis.map(RedisSettings::toString)
+                .orElse("none (in-process bus)") + "]";
     }
 }

@@ -1,5 +1,8 @@
 package io.bifrost.gateway.http;
 
+import java.util.Map;
+
+import io.bifrost.gateway.bus.Bus;
 import io.bifrost.gateway.hub.Hub;
 import io.bifrost.gateway.ws.Sessions;
 
@@ -14,26 +17,35 @@ import io.helidon.webserver.http.ServerResponse;
 public final class InfoHandler implements Handler {
     private final Hub hub;
     private final Sessions sessions;
-    private final String busName;
+    private final Bus bus;
 
     /**
      * @param hub      counts deliveries
      * @param sessions counts sockets
-     * @param busName  which bus runs
+     * @param bus      counts sockets on other instances
      */
-    public InfoHandler(Hub hub, Sessions sessions, String busName) {
+    public InfoHandler(Hub hub, Sessions sessions, Bus bus) {
         this.hub = hub;
         this.sessions = sessions;
-        this.busName = busName;
+        this.bus = bus;
     }
 
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
-        JsonReply.send(res, Status.OK_200, JsonReply.object("stats", JsonReply.object(
+        Map<String, Long> instances = bus.connectedByInstance();
+        long connected = instances.isEmpty()
+                ? sessions.connected()
+                : instances.values().stream().mapToLong(Long::longValue).sum();
+        Map<String, Object> body = JsonReply.object("stats", JsonReply.object(
                 "deliveries", hub.deliveries(),
-                "connected", sessions.connected(),
+                "connected", connected,
                 "authenticated", sessions.authenticated(),
                 "channels", hub.channels().size()),
-                "bus", busName));
+                "bus", bus.name());
+        if (!instances.isEmpty()) {
+            // Cluster mode: "connected" above is the cluster's; this is who holds what.
+            body.put("instances", instances);
+        }
+        JsonReply.send(res, Status.OK_200, body);
     }
 }

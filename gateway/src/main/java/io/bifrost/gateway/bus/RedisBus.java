@@ -1,0 +1,531 @@
+package io.bifrost.gateway.bus;
+
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntSupplier;
+
+import io.bifrost.gateway.config.RedisSettings;
+import io.bifrost.gateway.hub.Hub;
+import io.bifrost.gateway.hub.WireFrame;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslVerifyMode;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+
+/**
+ * The cluster bus: every broadcast is one Redis {@code PUBLISH} on {@code <prefix>ch:<channel>}, and each instance
+ * subscribes to exactly the channels its own sockets hold.
+ *
+ * <ul>
+ *   <li>Subscriptions are reference-counted per channel: the first local socket subscribes, the last one leaving
+ *       unsubscribes. {@link #join} completes when Redis has confirmed the subscription.</li>
+ *   <li>The payload is the already-encoded websocket frame behind a small envelope (origin instance, message id);
+ *       receivers hand the frame bytes to the hub as they are.</li>
+ *   <li>Cluster counts: each instance keeps its per-channel socket counts in a Redis hash and heartbeats into a
+ *       sorted set scored by Redis's own clock; a Lua script publishes and sums the counts of live instances in one
+ *       round trip. A crashed instance stops counting once its heartbeat is {@link #STALE} old.</li>
+ *   <li>Outages: commands are rejected while disconnected (never queued without bound) and time out after
+ *       {@link RedisSettings#timeout()}, so a broadcast is refused with 503 rather than accepted and lost. Lettuce
+ *       reconnects and re-subscribes every channel still held; counts are rewritten after a Redis restart.</li>
+ * </ul>
+ */
+public final class RedisBus implements Bus {
+    private static final System.Logger LOG = System.getLogger(RedisBus.class.getName());
+    /** A heartbeat older than this means the instance is gone. */
+    static final Duration STALE = Duration.ofSeconds(3);
+    private static final Duration TICK = Duration.ofMillis(250);
+    private static final Duration COUNTS_TTL = Duration.ofSeconds(10);
+    private static final byte[] MAGIC = {'B', '1'};
+    private static final int HSET_CHUNK = 1000;
+
+    // Sums one channel's socket counts over live instances. KEYS[1] instances zset; ARGV[n..n+2]: channel,
+    // counts key prefix, stale millis.
+    private static String countLua(int n) {
+        return """
+                local t = redis.call('TIME')
+                local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+                local ids = redis.call('ZRANGEBYSCORE', KEYS[1], now - tonumber(ARGV[%3$d]), '+inf')
+                local total = 0
+                for _, id in ipairs(ids) do
+                  local c = redis.call('HGET', ARGV[%2$d] .. id, ARGV[%1$d])
+                  if c then total = total + tonumber(c) end
+                end
+                return total
+                """.formatted(n, n + 1, n + 2);
+    }
+
+    // One round trip per broadcast: publish, then count who it reached. ARGV[1] redis channel, ARGV[2] payload.
+    private static final String PUBLISH_SCRIPT = "redis.call('PUBLISH', ARGV[1], ARGV[2])\n" + countLua(3);
+    private static final String COUNT_SCRIPT = countLua(1);
+    // KEYS: instances zset, this instance's counts hash, connected hash. ARGV: id, connected, ttl ms, stale ms.
+    // Returns 1 when the counts hash still exists (0 after a Redis restart or a long pause: rewrite it).
+    private static final String HEARTBEAT_SCRIPT = """
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            redis.call('ZADD', KEYS[1], now, ARGV[1])
+            redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+            local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - 20 * tonumber(ARGV[4]))
+            for _, id in ipairs(dead) do
+              redis.call('ZREM', KEYS[1], id)
+              redis.call('HDEL', KEYS[3], id)
+            end
+            return redis.call('PEXPIRE', KEYS[2], ARGV[3])
+            """;
+    // KEYS: instances zset, connected hash. ARGV: stale ms. Returns id, count, id, count...
+    private static final String CONNECTED_SCRIPT = """
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            local ids = redis.call('ZRANGEBYSCORE', KEYS[1], now - tonumber(ARGV[1]), '+inf')
+            local out = {}
+            for _, id in ipairs(ids) do
+              table.insert(out, id)
+              table.insert(out, redis.call('HGET', KEYS[2], id) or '0')
+            end
+            return out
+            """;
+
+    private final Hub hub;
+    private final RedisSettings settings;
+    private final IntSupplier localConnected;
+    private final ClientResources resources;
+    private final RedisClient client;
+    private final StatefulRedisPubSubConnection<String, byte[]> pubsub;
+    private final StatefulRedisConnection<String, byte[]> commands;
+    private final ScheduledExecutorService ticker;
+
+    private final String channelPrefix;
+    private final String instancesKey;
+    private final String countsKeyPrefix;
+    private final String countsKey;
+    private final String connectedKey;
+    private final byte[] envelopeHead;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<String, Subscription> subscriptions = new HashMap<>();
+    private final Set<String> dirtyCounts = ConcurrentHashMap.newKeySet();
+    private final AtomicLong messageIds = new AtomicLong();
+    private final AtomicLong reconnects = new AtomicLong();
+    private volatile boolean connected = true;
+    private volatile String problem;
+    private long ticks;
+    private int lastConnectedWritten = -1;
+
+    private RedisBus(Hub hub, RedisSettings settings, IntSupplier localConnected) {
+        this.hub = hub;
+        this.settings = settings;
+        this.localConnected = localConnected;
+        this.channelPrefix = settings.prefix() + "ch:";
+        this.instancesKey = settings.prefix() + "instances";
+        this.countsKeyPrefix = settings.prefix() + "counts:";
+        this.countsKey = countsKeyPrefix + settings.instanceId();
+        this.connectedKey = settings.prefix() + "connected";
+        byte[] id = settings.instanceId().getBytes(StandardCharsets.UTF_8);
+        this.envelopeHead = ByteBuffer.allocate(MAGIC.length + 1 + id.length).put(MAGIC).put((byte) id.length).put(id)
+                .array();
+
+        this.resources = ClientResources.builder()
+                // Reconnect fast: sockets wait on us. Lettuce's default backs off to 30 s.
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(2)
+                .build();
+        RedisURI uri = RedisURI.create(settings.url());
+        uri.setTimeout(settings.timeout());
+        if (uri.isSsl()) {
+            uri.setVerifyPeer(switch (settings.tlsVerify()) {
+                case FULL -> SslVerifyMode.FULL;
+                case CA -> SslVerifyMode.CA;
+                case NONE -> SslVerifyMode.NONE;
+            });
+        }
+        this.client = RedisClient.create(resources, uri);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                // Never queue commands while disconnected: a broadcast then fails at once (503) instead of piling up.
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(100_000)
+                .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
+                .socketOptions(SocketOptions.builder().connectTimeout(settings.timeout()).keepAlive(true).build())
+                .build());
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> connection, java.net.SocketAddress address) {
+                onConnected();
+            }
+
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                onDisconnected();
+            }
+        });
+        RedisCodec<String, byte[]> codec = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+        this.pubsub = client.connectPubSub(codec);
+        this.commands = client.connect(codec);
+        pubsub.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String channel, byte[] message) {
+                receive(channel, message);
+            }
+        });
+        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "bifrost-redis-" + settings.instanceId());
+            t.setDaemon(true);
+            return t;
+        });
+        heartbeat();
+        ticker.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Connects to Redis and starts heartbeating.
+     *
+     * @param hub            where received broadcasts are delivered
+     * @param settings       how to reach Redis
+     * @param localConnected this instance's open sockets, for the cluster-wide count
+     * @return the running bus
+     * @throws BusUnavailableException if Redis cannot be reached now; the message says why and what to check
+     */
+    public static RedisBus connect(Hub hub, RedisSettings settings, IntSupplier localConnected)
+            throws BusUnavailableException {
+        try {
+            return new RedisBus(hub, settings, localConnected);
+        } catch (RuntimeException e) {
+            throw new BusUnavailableException("cannot reach Redis at " + settings + ": " + rootMessage(e)
+                    + (settings.tls() && settings.tlsVerify() != RedisSettings.TlsVerify.NONE
+                    && rootMessage(e).toLowerCase(java.util.Locale.ROOT).contains("cert")
+                    ? " (Heroku Redis presents a self-signed certificate: set REDIS_TLS_VERIFY=none)" : ""), e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> join(String channel) {
+        lock.lock();
+        try {
+            Subscription subscription = subscriptions.computeIfAbsent(channel, c -> new Subscription());
+            subscription.refs++;
+            if (subscription.confirmed == null || subscription.confirmed.isCompletedExceptionally()) {
+                subscription.confirmed = subscribe(channel);
+            }
+            dirtyCounts.add(channel);
+            return subscription.confirmed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void leave(String channel) {
+        lock.lock();
+        try {
+            Subscription subscription = subscriptions.get(channel);
+            if (subscription == null) {
+                return;
+            }
+            dirtyCounts.add(channel);
+            if (--subscription.refs > 0) {
+                return;
+            }
+            subscriptions.remove(channel);
+            // Issued on the same connection after any SUBSCRIBE for the channel, so Redis sees them in order.
+            pubsub.async().unsubscribe(channelPrefix + channel);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int publish(String channel, WireFrame frame) throws BusUnavailableException {
+        if (!connected) {
+            throw new BusUnavailableException("Redis is unreachable (" + problem + "); the broadcast was not sent,"
+                    + " retry later", null);
+        }
+        byte[] payload = envelope(frame);
+        try {
+            Long deliveries = commands.async().<Long>eval(PUBLISH_SCRIPT, ScriptOutputType.INTEGER,
+                            new String[] {instancesKey},
+                            (channelPrefix + channel).getBytes(StandardCharsets.UTF_8), payload,
+                            channel.getBytes(StandardCharsets.UTF_8), countsKeyPrefix.getBytes(StandardCharsets.UTF_8),
+                            Long.toString(STALE.toMillis()).getBytes(StandardCharsets.UTF_8))
+                    .get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            return deliveries == null ? 0 : (int) Math.min(Integer.MAX_VALUE, deliveries);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            throw new BusUnavailableException("Redis did not take the broadcast (" + rootMessage(e)
+                    + "); it was not sent, retry later", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BusUnavailableException("interrupted while publishing", e);
+        }
+    }
+
+    @Override
+    public int subscribers(String channel) throws BusUnavailableException {
+        try {
+            Long count = commands.async().<Long>eval(COUNT_SCRIPT, ScriptOutputType.INTEGER, new String[] {instancesKey},
+                            channel.getBytes(StandardCharsets.UTF_8), countsKeyPrefix.getBytes(StandardCharsets.UTF_8),
+                            Long.toString(STALE.toMillis()).getBytes(StandardCharsets.UTF_8))
+                    .get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            return count == null ? 0 : (int) Math.min(Integer.MAX_VALUE, count);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            throw new BusUnavailableException("Redis did not answer (" + rootMessage(e) + ")", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BusUnavailableException("interrupted", e);
+        }
+    }
+
+    @Override
+    public Health health() {
+        return connected ? new Health(true, "redis " + settings) : new Health(false, "redis unreachable: " + problem);
+    }
+
+    @Override
+    public Map<String, Long> connectedByInstance() {
+        try {
+            List<Object> flat = commands.async().<List<Object>>eval(CONNECTED_SCRIPT, ScriptOutputType.MULTI,
+                            new String[] {instancesKey, connectedKey},
+                            Long.toString(STALE.toMillis()).getBytes(StandardCharsets.UTF_8))
+                    .get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            Map<String, Long> counts = new LinkedHashMap<>();
+            for (int i = 0; i + 1 < flat.size(); i += 2) {
+                counts.put(text(flat.get(i)), Long.parseLong(text(flat.get(i + 1))));
+            }
+            return counts;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            return Map.of(settings.instanceId(), (long) localConnected.getAsInt());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Map.of();
+        }
+    }
+
+    /**
+     * @return how often the connection to Redis was re-established
+     */
+    public long reconnects() {
+        return reconnects.get();
+    }
+
+    /**
+     * @return channels this instance is subscribed to in Redis now (for tests and metrics)
+     */
+    public int subscribedChannels() {
+        lock.lock();
+        try {
+            return subscriptions.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    @Override
+    public void close() {
+        ticker.shutdownNow();
+        try {
+            commands.async().zrem(instancesKey, settings.instanceId().getBytes(StandardCharsets.UTF_8));
+            commands.async().del(countsKey);
+        } catch (RuntimeException e) {
+            // Redis unreachable at shutdown: the entries expire by themselves.
+        }
+        pubsub.close();
+        commands.close();
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+
+    private CompletableFuture<Void> subscribe(String channel) {
+        return pubsub.async().subscribe(channelPrefix + channel).toCompletableFuture()
+                .orTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void receive(String redisChannel, byte[] message) {
+        if (!redisChannel.startsWith(channelPrefix) || message.length < 3 || message[0] != MAGIC[0]
+                || message[1] != MAGIC[1]) {
+            return;
+        }
+        int offset = 3 + (message[2] & 0xFF) + Long.BYTES;
+        if (offset > message.length) {
+            return;
+        }
+        byte[] frame = new byte[message.length - offset];
+        System.arraycopy(message, offset, frame, 0, frame.length);
+        hub.deliver(redisChannel.substring(channelPrefix.length()), WireFrame.ofEncoded(frame));
+    }
+
+    private byte[] envelope(WireFrame frame) {
+        byte[] bytes = frame.bytes();
+        return ByteBuffer.allocate(envelopeHead.length + Long.BYTES + bytes.length)
+                .put(envelopeHead)
+                .putLong(messageIds.incrementAndGet())
+                .put(bytes)
+                .array();
+    }
+
+    private void onConnected() {
+        if (!connected) {
+            reconnects.incrementAndGet();
+            LOG.log(Level.INFO, "Redis connection re-established (" + settings + ")");
+        }
+        connected = true;
+        problem = null;
+        // Redis may have restarted empty: rewrite every count this instance holds.
+        markAllDirty();
+    }
+
+    private void onDisconnected() {
+        if (connected) {
+            LOG.log(Level.WARNING, "Redis connection lost (" + settings + "); broadcasts get 503 until it is back");
+        }
+        connected = false;
+        problem = "connection lost";
+    }
+
+    private void tick() {
+        try {
+            flushCounts();
+            if (++ticks % 4 == 0) {
+                heartbeat();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "Redis maintenance failed: " + e);
+        }
+    }
+
+    private void heartbeat() {
+        try {
+            Long exists = commands.async().<Long>eval(HEARTBEAT_SCRIPT, ScriptOutputType.INTEGER,
+                            new String[] {instancesKey, countsKey, connectedKey},
+                            settings.instanceId().getBytes(StandardCharsets.UTF_8),
+                            Integer.toString(localConnected.getAsInt()).getBytes(StandardCharsets.UTF_8),
+                            Long.toString(COUNTS_TTL.toMillis()).getBytes(StandardCharsets.UTF_8),
+                            Long.toString(STALE.toMillis()).getBytes(StandardCharsets.UTF_8))
+                    .get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (exists != null && exists == 0) {
+                markAllDirty();
+            }
+            if (!connected && pubsub.isOpen()) {
+                onConnected();
+            }
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            if (connected) {
+                LOG.log(Level.WARNING, "Redis did not answer a heartbeat within " + settings.timeout().toMillis()
+                        + " ms (" + rootMessage(e) + "); broadcasts get 503 until it does");
+            }
+            connected = false;
+            problem = rootMessage(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void flushCounts() {
+        int connectedNow = localConnected.getAsInt();
+        if (connectedNow != lastConnectedWritten) {
+            // Written between heartbeats too, so /info.json's cluster count is at most a tick old.
+            commands.async().hset(connectedKey, settings.instanceId(),
+                    Integer.toString(connectedNow).getBytes(StandardCharsets.UTF_8));
+            lastConnectedWritten = connectedNow;
+        }
+        if (dirtyCounts.isEmpty()) {
+            return;
+        }
+        List<String> channels = new ArrayList<>(dirtyCounts);
+        dirtyCounts.removeAll(channels);
+        Map<String, byte[]> set = new HashMap<>();
+        List<String> delete = new ArrayList<>();
+        for (String channel : channels) {
+            int count = hub.count(channel);
+            if (count > 0) {
+                set.put(channel, Integer.toString(count).getBytes(StandardCharsets.UTF_8));
+            } else {
+                delete.add(channel);
+            }
+        }
+        try {
+            List<CompletableFuture<?>> writes = new ArrayList<>();
+            List<String> keys = new ArrayList<>(set.keySet());
+            for (int i = 0; i < keys.size(); i += HSET_CHUNK) {
+                Map<String, byte[]> chunk = new HashMap<>();
+                for (String key : keys.subList(i, Math.min(keys.size(), i + HSET_CHUNK))) {
+                    chunk.put(key, set.get(key));
+                }
+                writes.add(commands.async().hset(countsKey, chunk).toCompletableFuture());
+            }
+            for (int i = 0; i < delete.size(); i += HSET_CHUNK) {
+                writes.add(commands.async().hdel(countsKey,
+                        delete.subList(i, Math.min(delete.size(), i + HSET_CHUNK)).toArray(String[]::new))
+                        .toCompletableFuture());
+            }
+            writes.add(commands.async().pexpire(countsKey, COUNTS_TTL.toMillis()).toCompletableFuture());
+            CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
+                    .get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            // Try again on the next tick.
+            dirtyCounts.addAll(channels);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            dirtyCounts.addAll(channels);
+        }
+    }
+
+    private void markAllDirty() {
+        lock.lock();
+        try {
+            dirtyCounts.addAll(subscriptions.keySet());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static String text(Object value) {
+        return value instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(value);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+
+    private static final class Subscription {
+        private int refs;
+        private CompletableFuture<Void> confirmed;
+    }
+}
