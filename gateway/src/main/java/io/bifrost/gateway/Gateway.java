@@ -2,6 +2,8 @@ package io.bifrost.gateway;
 
 import java.lang.System.Logger.Level;
 import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.bifrost.gateway.bus.Bus;
 import io.bifrost.gateway.bus.BusUnavailableException;
@@ -13,6 +15,7 @@ import io.bifrost.gateway.http.BroadcastHandler;
 import io.bifrost.gateway.http.InfoHandler;
 import io.bifrost.gateway.http.Pages;
 import io.bifrost.gateway.hub.Hub;
+import io.bifrost.gateway.ops.MetricsHandler;
 import io.bifrost.gateway.ops.Stats;
 import io.bifrost.gateway.ws.Sessions;
 import io.bifrost.protocol.Json;
@@ -45,19 +48,21 @@ public final class Gateway implements AutoCloseable {
     private final Stats stats;
     private final Sessions sessions;
     private final WebServer server;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private Gateway(GatewayConfig config) {
         this.config = config;
         Tokens tokens = new Tokens(config.jwtSecret());
         this.hub = new Hub();
+        this.stats = new Stats();
         this.bus = config.redis().isPresent()
                 ? connectRedis(config.redis().get())
-                : new LocalBus(hub);
-        this.stats = new Stats();
+                : new LocalBus(hub, stats);
         this.sessions = new Sessions(hub, bus, tokens, config.limits(), stats);
         Pages pages = new Pages(config.mode(), tokens);
         BroadcastHandler broadcast = new BroadcastHandler(tokens, bus, stats, config.limits().maxBodyBytes());
         InfoHandler info = new InfoHandler(hub, sessions, bus);
+        MetricsHandler metrics = new MetricsHandler(stats, hub, sessions, bus);
         this.server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
@@ -72,6 +77,9 @@ public final class Gateway implements AutoCloseable {
                         .get("/health/live", (req, res) -> res.header(HeaderValues.CONTENT_TYPE_JSON)
                                 .send("{\"status\":\"UP\"}"))
                         .get("/health/ready", this::ready)
+                        .get("/metrics", metrics)
+                        // Reached only when a websocket upgrade was refused (draining) or not asked for.
+                        .get("/subscribe", this::notUpgraded)
                         .post("/broadcast", broadcast)
                         .any("/broadcast", (req, res) -> res.status(Status.METHOD_NOT_ALLOWED_405)
                                 .header(HeaderValues.CONTENT_TYPE_JSON)
@@ -83,14 +91,24 @@ public final class Gateway implements AutoCloseable {
     private Bus connectRedis(RedisSettings settings) {
         try {
             // Sessions do not exist yet; the count is read later, when the bus heartbeats.
-            return RedisBus.connect(hub, settings, () -> this.sessions == null ? 0 : this.sessions.connected());
+            return RedisBus.connect(hub, stats, settings, () -> this.sessions == null ? 0 : this.sessions.connected());
         } catch (BusUnavailableException e) {
             throw new IllegalStateException(e.getMessage() + "; check REDIS_URL", e);
         }
     }
 
+    private void notUpgraded(ServerRequest req, ServerResponse res) {
+        if (sessions.draining()) {
+            res.status(Status.SERVICE_UNAVAILABLE_503).header(HeaderValues.CONTENT_TYPE_JSON).header("Retry-After", "1")
+                    .send("{\"error\":\"this instance is draining before a restart; reconnect to another\"}");
+        } else {
+            res.status(Status.UPGRADE_REQUIRED_426).header(HeaderValues.CONTENT_TYPE_JSON)
+                    .send("{\"error\":\"/subscribe is a websocket endpoint: connect with a websocket client\"}");
+        }
+    }
+
     private void ready(ServerRequest req, ServerResponse res) {
-        Bus.Health health = bus.health();
+        Bus.Health health = sessions.draining() ? new Bus.Health(false, "draining") : bus.health();
         res.status(health.up() ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503)
                 .header(HeaderValues.CONTENT_TYPE_JSON)
                 .send(Json.write(java.util.Map.of("status", health.up() ? "UP" : "DOWN", "detail", health.detail())));
@@ -153,12 +171,27 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Drains, then stops: readiness turns false and new sockets are refused at once; open sockets are closed with
+     * 1012 spread evenly over the window (each after what was already queued for it); then the server stops.
+     * Broadcasts are still accepted while draining.
+     *
+     * @param window how long to spread the closes over
+     */
+    public void drain(Duration window) {
+        sessions.drain(window);
+        close();
+    }
+
+    /**
      * Stops: sockets are sent 1012 and get up to a second to take it before they are cut, the server stops, the bus
-     * is closed.
+     * is closed. Calling it again does nothing.
      */
     @Override
     public void close() {
-        sessions.close(java.time.Duration.ofSeconds(1));
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        sessions.close(Duration.ofSeconds(1));
         server.stop();
         bus.close();
     }

@@ -2,13 +2,22 @@ package io.bifrost.gateway;
 
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Handler;
+import java.util.logging.LogManager;
+import java.util.logging.Logger;
 
 import io.bifrost.gateway.config.ConfigException;
 import io.bifrost.gateway.config.EnvironmentConfig;
 import io.bifrost.gateway.config.Mode;
+import io.bifrost.gateway.ops.JsonLogFormatter;
+
+import sun.misc.Signal;
 
 /**
  * The executable: configuration from the environment, then the same {@link Gateway#start} an embedding test uses.
+ * SIGTERM (and SIGINT) drain the gateway and exit 0, as Heroku and Kubernetes expect of a clean stop.
  */
 public final class Main {
     private Main() {
@@ -18,8 +27,10 @@ public final class Main {
      * @param args ignored; configuration comes from environment variables (see the README)
      */
     public static void main(String[] args) {
-        // One line per log record, before anything logs.
-        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
+        if (!configureLogging(System.getenv("BIFROST_LOG_FORMAT"))) {
+            System.exit(2);
+            return;
+        }
         System.Logger log = System.getLogger(Main.class.getName());
         EnvironmentConfig.Loaded loaded;
         try {
@@ -42,6 +53,36 @@ public final class Main {
         if (loaded.config().mode() == Mode.DEVELOPMENT) {
             log.log(Level.INFO, "open " + gateway.uri().resolve("/test") + " to see a socket subscribed to user:1");
         }
+        // A JVM killed by a signal exits 143 whatever its hooks do; handling the signal lets a drained gateway exit 0.
+        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable drainAndExit = () -> {
+            if (!stopping.compareAndSet(false, true)) {
+                return;
+            }
+            log.log(Level.INFO, "stop requested: draining over " + loaded.config().drain().toSeconds() + " s");
+            gateway.drain(loaded.config().drain());
+            log.log(Level.INFO, "stopped");
+            System.exit(0);
+        };
+        Signal.handle(new Signal("TERM"), signal -> Thread.ofPlatform().name("bifrost-drain").start(drainAndExit));
+        Signal.handle(new Signal("INT"), signal -> Thread.ofPlatform().name("bifrost-drain").start(drainAndExit));
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "bifrost-shutdown"));
+    }
+
+    private static boolean configureLogging(String format) {
+        String choice = format == null || format.isBlank() ? "plain" : format.trim().toLowerCase(Locale.ROOT);
+        if (!choice.equals("plain") && !choice.equals("json")) {
+            System.err.println("cannot start: BIFROST_LOG_FORMAT is '" + format + "'; use plain or json");
+            return false;
+        }
+        // One line per record, before anything logs.
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
+        LogManager.getLogManager().reset();
+        Handler handler = new ConsoleHandler();
+        if (choice.equals("json")) {
+            handler.setFormatter(new JsonLogFormatter());
+        }
+        Logger.getLogger("").addHandler(handler);
+        return true;
     }
 }

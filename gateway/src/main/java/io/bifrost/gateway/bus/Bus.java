@@ -68,6 +68,20 @@ public interface Bus extends AutoCloseable {
     }
 
     /**
+     * @return how often the connection to the cluster was re-established
+     */
+    default long reconnects() {
+        return 0;
+    }
+
+    /**
+     * @return channels this instance is subscribed to in the cluster
+     */
+    default int subscribedChannels() {
+        return 0;
+    }
+
+    /**
      * @return a short name for logs and {@code /info.json}
      */
     String name();

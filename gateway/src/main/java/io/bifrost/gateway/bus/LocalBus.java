@@ -5,18 +5,22 @@ import java.util.concurrent.CompletableFuture;
 
 import io.bifrost.gateway.hub.Hub;
 import io.bifrost.gateway.hub.WireFrame;
+import io.bifrost.gateway.ops.Stats;
 
 /**
  * The embedded default: one instance, no Redis. A broadcast goes straight into this process's hub.
  */
 public final class LocalBus implements Bus {
     private final Hub hub;
+    private final Stats stats;
 
     /**
-     * @param hub the hub broadcasts are delivered to
+     * @param hub   the hub broadcasts are delivered to
+     * @param stats where publish-to-delivery latency is recorded
      */
-    public LocalBus(Hub hub) {
+    public LocalBus(Hub hub, Stats stats) {
         this.hub = hub;
+        this.stats = stats;
     }
 
     @Override
@@ -31,7 +35,10 @@ public final class LocalBus implements Bus {
 
     @Override
     public int publish(String channel, WireFrame frame) {
-        return hub.deliver(channel, frame);
+        long start = System.nanoTime();
+        int delivered = hub.deliver(channel, frame);
+        stats.publishToDelivery().recordNanos(System.nanoTime() - start);
+        return delivered;
     }
 
     @Override

@@ -24,6 +24,7 @@ import java.util.function.IntSupplier;
 import io.bifrost.gateway.config.RedisSettings;
 import io.bifrost.gateway.hub.Hub;
 import io.bifrost.gateway.hub.WireFrame;
+import io.bifrost.gateway.ops.Stats;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
@@ -50,7 +51,8 @@ import io.lettuce.core.resource.Delay;
  * <ul>
  *   <li>Subscriptions are reference-counted per channel: the first local socket subscribes, the last one leaving
  *       unsubscribes. {@link #join} completes when Redis has confirmed the subscription.</li>
- *   <li>The payload is the already-encoded websocket frame behind a small envelope (origin instance, message id);
+ *   <li>The payload is the already-encoded websocket frame behind a small envelope (origin instance, message id,
+ *       publication time);
  *       receivers hand the frame bytes to the hub as they are.</li>
  *   <li>Cluster counts: each instance keeps its per-channel socket counts in a Redis hash and heartbeats into a
  *       sorted set scored by Redis's own clock; a Lua script publishes and sums the counts of live instances in one
@@ -116,6 +118,7 @@ public final class RedisBus implements Bus {
             """;
 
     private final Hub hub;
+    private final Stats stats;
     private final RedisSettings settings;
     private final IntSupplier localConnected;
     private final ClientResources resources;
@@ -141,8 +144,9 @@ public final class RedisBus implements Bus {
     private long ticks;
     private int lastConnectedWritten = -1;
 
-    private RedisBus(Hub hub, RedisSettings settings, IntSupplier localConnected) {
+    private RedisBus(Hub hub, Stats stats, RedisSettings settings, IntSupplier localConnected) {
         this.hub = hub;
+        this.stats = stats;
         this.settings = settings;
         this.localConnected = localConnected;
         this.channelPrefix = settings.prefix() + "ch:";
@@ -211,15 +215,16 @@ public final class RedisBus implements Bus {
      * Connects to Redis and starts heartbeating.
      *
      * @param hub            where received broadcasts are delivered
+     * @param stats          where publish-to-delivery latency is recorded
      * @param settings       how to reach Redis
      * @param localConnected this instance's open sockets, for the cluster-wide count
      * @return the running bus
      * @throws BusUnavailableException if Redis cannot be reached now; the message says why and what to check
      */
-    public static RedisBus connect(Hub hub, RedisSettings settings, IntSupplier localConnected)
+    public static RedisBus connect(Hub hub, Stats stats, RedisSettings settings, IntSupplier localConnected)
             throws BusUnavailableException {
         try {
-            return new RedisBus(hub, settings, localConnected);
+            return new RedisBus(hub, stats, settings, localConnected);
         } catch (RuntimeException e) {
             throw new BusUnavailableException("cannot reach Redis at " + settings + ": " + rootMessage(e)
                     + (settings.tls() && settings.tlsVerify() != RedisSettings.TlsVerify.NONE
@@ -329,16 +334,12 @@ public final class RedisBus implements Bus {
         }
     }
 
-    /**
-     * @return how often the connection to Redis was re-established
-     */
+    @Override
     public long reconnects() {
         return reconnects.get();
     }
 
-    /**
-     * @return channels this instance is subscribed to in Redis now (for tests and metrics)
-     */
+    @Override
     public int subscribedChannels() {
         lock.lock();
         try {
@@ -378,22 +379,31 @@ public final class RedisBus implements Bus {
                 || message[1] != MAGIC[1]) {
             return;
         }
-        int offset = 3 + (message[2] & 0xFF) + Long.BYTES;
+        int offset = 3 + (message[2] & 0xFF) + 2 * Long.BYTES;
         if (offset > message.length) {
             return;
         }
+        long publishedMicros = ByteBuffer.wrap(message, offset - Long.BYTES, Long.BYTES).getLong();
         byte[] frame = new byte[message.length - offset];
         System.arraycopy(message, offset, frame, 0, frame.length);
         hub.deliver(redisChannel.substring(channelPrefix.length()), WireFrame.ofEncoded(frame));
+        // Wall clocks of two instances: exact on one host, as good as NTP across hosts.
+        stats.publishToDelivery().recordNanos(Math.max(0, (nowMicros() - publishedMicros) * 1000));
     }
 
     private byte[] envelope(WireFrame frame) {
         byte[] bytes = frame.bytes();
-        return ByteBuffer.allocate(envelopeHead.length + Long.BYTES + bytes.length)
+        return ByteBuffer.allocate(envelopeHead.length + 2 * Long.BYTES + bytes.length)
                 .put(envelopeHead)
                 .putLong(messageIds.incrementAndGet())
+                .putLong(nowMicros())
                 .put(bytes)
                 .array();
+    }
+
+    private static long nowMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
     }
 
     private void onConnected() {

@@ -85,7 +85,8 @@ public final class EnvironmentConfig {
             throw new ConfigException("BIFROST_PING_INTERVAL_SECONDS is " + limits.pingInterval().toSeconds()
                     + "; Heroku's router cuts connections idle for 55 s, so keep it well under that (default 15)");
         }
-        return new GatewayConfig(host, port, mode, secret(mode), limits, redis());
+        Duration drain = seconds("BIFROST_DRAIN_SECONDS", GatewayConfig.DEFAULT_DRAIN);
+        return new GatewayConfig(host, port, mode, secret(mode), limits, redis(), drain);
     }
 
     private Optional<RedisSettings> redis() throws ConfigException {

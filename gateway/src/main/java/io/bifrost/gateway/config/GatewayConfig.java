@@ -1,5 +1,6 @@
 package io.bifrost.gateway.config;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -15,9 +16,13 @@ import io.bifrost.protocol.Tokens;
  * @param jwtSecret the shared HMAC secret, at least {@value Tokens#MIN_SECRET_BYTES} bytes
  * @param limits    per-caller and per-socket limits
  * @param redis     the Redis that joins instances into a cluster; empty for the in-process bus (one instance)
+ * @param drain     how long a drain (SIGTERM) spreads the closing of sockets over
  */
 public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, Limits limits,
-                            Optional<RedisSettings> redis) {
+                            Optional<RedisSettings> redis, Duration drain) {
+
+    /** The default drain window: well inside Heroku's 30 s and Kubernetes' default grace period. */
+    public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(10);
 
     /**
      * Checks the configuration is usable; messages name the setting and the fix.
@@ -28,6 +33,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
         Objects.requireNonNull(jwtSecret, "jwtSecret");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(redis, "redis");
+        Objects.requireNonNull(drain, "drain");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port is " + port + "; use 0 to 65535 (0 picks a free port)");
         }
@@ -40,7 +46,8 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return the configuration
      */
     public static GatewayConfig embedded(String jwtSecret) {
-        return new GatewayConfig("127.0.0.1", 0, Mode.DEVELOPMENT, jwtSecret, Limits.DEFAULTS, Optional.empty());
+        return new GatewayConfig("127.0.0.1", 0, Mode.DEVELOPMENT, jwtSecret, Limits.DEFAULTS, Optional.empty(),
+                DEFAULT_DRAIN);
     }
 
     /**
@@ -48,7 +55,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy on that port
      */
     public GatewayConfig withPort(int newPort) {
-        return new GatewayConfig(host, newPort, mode, jwtSecret, limits, redis);
+        return new GatewayConfig(host, newPort, mode, jwtSecret, limits, redis, drain);
     }
 
     /**
@@ -56,7 +63,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy in that mode
      */
     public GatewayConfig withMode(Mode newMode) {
-        return new GatewayConfig(host, port, newMode, jwtSecret, limits, redis);
+        return new GatewayConfig(host, port, newMode, jwtSecret, limits, redis, drain);
     }
 
     /**
@@ -64,7 +71,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy with those limits
      */
     public GatewayConfig withLimits(Limits newLimits) {
-        return new GatewayConfig(host, port, mode, jwtSecret, newLimits, redis);
+        return new GatewayConfig(host, port, mode, jwtSecret, newLimits, redis, drain);
     }
 
     /**
@@ -72,7 +79,15 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy that runs on the Redis bus
      */
     public GatewayConfig withRedis(RedisSettings settings) {
-        return new GatewayConfig(host, port, mode, jwtSecret, limits, Optional.of(settings));
+        return new GatewayConfig(host, port, mode, jwtSecret, limits, Optional.of(settings), drain);
+    }
+
+    /**
+     * @param window the drain window
+     * @return a copy with that window
+     */
+    public GatewayConfig withDrain(Duration window) {
+        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, window);
     }
 
     /**
@@ -84,6 +99,6 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
     public String toString() {
         return "GatewayConfig[host=" + host + ", port=" + port + ", mode=" + mode + ", jwtSecret=<"
                 + jwtSecret.length() + " characters>, limits=" + limits + ", redis=" + redis.map(RedisSettings::toString)
-                .orElse("none (in-process bus)") + "]";
+                .orElse("none (in-process bus)") + ", drain=" + drain + "]";
     }
 }

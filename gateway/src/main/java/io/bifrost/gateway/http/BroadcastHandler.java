@@ -52,6 +52,15 @@ public final class BroadcastHandler implements Handler {
 
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
+        long start = System.nanoTime();
+        try {
+            answer(req, res);
+        } finally {
+            stats.broadcastRequest().recordNanos(System.nanoTime() - start);
+        }
+    }
+
+    private void answer(ServerRequest req, ServerResponse res) {
         boolean json = req.headers().contentType()
                 .map(type -> type.test(HttpMediaType.create(MediaTypes.APPLICATION_JSON)))
                 .orElse(false);
@@ -62,7 +71,8 @@ public final class BroadcastHandler implements Handler {
         }
         OptionalLong declared = req.headers().contentLength();
         if (declared.isPresent() && declared.getAsLong() > maxBodyBytes) {
-            reply(res, Status.REQUEST_ENTITY_TOO_LARGE_413, tooLarge());
+            refuse(res, Stats.Refusal.TOO_LARGE, Status.REQUEST_ENTITY_TOO_LARGE_413,
+                    JsonReply.object("error", tooLarge()));
             return;
         }
         byte[] body;
@@ -73,7 +83,8 @@ public final class BroadcastHandler implements Handler {
             return;
         }
         if (body.length > maxBodyBytes) {
-            reply(res, Status.REQUEST_ENTITY_TOO_LARGE_413, tooLarge());
+            refuse(res, Stats.Refusal.TOO_LARGE, Status.REQUEST_ENTITY_TOO_LARGE_413,
+                    JsonReply.object("error", tooLarge()));
             return;
         }
         Map<String, Object> request;
@@ -98,10 +109,11 @@ public final class BroadcastHandler implements Handler {
         } catch (TokenException e) {
             LOG.log(Level.INFO, "broadcast refused: " + e.reason().label() + " (" + e.getMessage() + ")");
             if (e.reason() == TokenException.Reason.MISSING_CLAIM || e.reason() == TokenException.Reason.INVALID_CLAIM) {
-                refuse(res, Status.BAD_REQUEST_400, JsonReply.object("error", e.getMessage()));
+                reply(res, Status.BAD_REQUEST_400, e.getMessage());
             } else {
                 // Bifrost's answer, which existing clients expect; the precise reason rides alongside.
-                refuse(res, Status.BAD_REQUEST_400, JsonReply.object("error", "Bad signature", "reason", e.getMessage()));
+                refuse(res, Stats.Refusal.BAD_TOKEN, Status.BAD_REQUEST_400,
+                        JsonReply.object("error", "Bad signature", "reason", e.getMessage()));
             }
             return;
         }
@@ -112,7 +124,7 @@ public final class BroadcastHandler implements Handler {
             deliveries = bus.publish(claims.channel(), frame);
         } catch (BusUnavailableException e) {
             LOG.log(Level.WARNING, "broadcast to " + claims.channel() + " refused: " + e.getMessage());
-            reply(res, Status.SERVICE_UNAVAILABLE_503, e.getMessage());
+            refuse(res, Stats.Refusal.UNAVAILABLE, Status.SERVICE_UNAVAILABLE_503, JsonReply.object("error", e.getMessage()));
             return;
         }
         stats.broadcastAccepted();
@@ -124,11 +136,11 @@ public final class BroadcastHandler implements Handler {
     }
 
     private void reply(ServerResponse res, Status status, String error) {
-        refuse(res, status, JsonReply.object("error", error));
+        refuse(res, Stats.Refusal.BAD_REQUEST, status, JsonReply.object("error", error));
     }
 
-    private void refuse(ServerResponse res, Status status, Map<String, Object> body) {
-        stats.broadcastRefused();
+    private void refuse(ServerResponse res, Stats.Refusal why, Status status, Map<String, Object> body) {
+        stats.broadcastRefused(why);
         JsonReply.send(res, status, body);
     }
 }

@@ -1,24 +1,48 @@
 package io.bifrost.gateway.ops;
 
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.bifrost.protocol.TokenException;
 
 /**
- * Counters of events worth knowing, one set per gateway instance.
+ * Counters and latency histograms of events worth knowing, one set per gateway instance.
  */
 public final class Stats {
+    /**
+     * Why a broadcast was refused, as a metric label.
+     */
+    public enum Refusal {
+        /** Malformed request: content type, JSON, token field, claims. */
+        BAD_REQUEST,
+        /** Token signature, expiry or algorithm. */
+        BAD_TOKEN,
+        /** Body over the limit. */
+        TOO_LARGE,
+        /** The bus could not take it (Redis down). */
+        UNAVAILABLE;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     private final LongAdder broadcastsAccepted = new LongAdder();
-    private final LongAdder broadcastsRefused = new LongAdder();
+    private final Map<Refusal, LongAdder> broadcastsRefused = new EnumMap<>(Refusal.class);
     private final LongAdder slowConsumers = new LongAdder();
     private final Map<TokenException.Reason, LongAdder> authFailures = new EnumMap<>(TokenException.Reason.class);
+    private final Histogram broadcastRequest = Histogram.latency();
+    private final Histogram publishToDelivery = Histogram.latency();
 
     /**
      * Empty counters.
      */
     public Stats() {
+        for (Refusal refusal : Refusal.values()) {
+            broadcastsRefused.put(refusal, new LongAdder());
+        }
         for (TokenException.Reason reason : TokenException.Reason.values()) {
             authFailures.put(reason, new LongAdder());
         }
@@ -29,9 +53,13 @@ public final class Stats {
         broadcastsAccepted.increment();
     }
 
-    /** A broadcast was refused (bad input, bad token, bus down). */
-    public void broadcastRefused() {
-        broadcastsRefused.increment();
+    /**
+     * A broadcast was refused.
+     *
+     * @param why the reason
+     */
+    public void broadcastRefused(Refusal why) {
+        broadcastsRefused.get(why).increment();
     }
 
     /** A socket was closed for not reading fast enough. */
@@ -49,6 +77,20 @@ public final class Stats {
     }
 
     /**
+     * @return how long {@code POST /broadcast} requests take, from arrival to answer
+     */
+    public Histogram broadcastRequest() {
+        return broadcastRequest;
+    }
+
+    /**
+     * @return time from a broadcast's publication to its delivery into this instance's socket queues
+     */
+    public Histogram publishToDelivery() {
+        return publishToDelivery;
+    }
+
+    /**
      * @return broadcasts accepted since start
      */
     public long broadcastsAccepted() {
@@ -56,10 +98,10 @@ public final class Stats {
     }
 
     /**
-     * @return broadcasts refused since start
+     * @return broadcasts refused since start, for any reason
      */
     public long broadcastsRefused() {
-        return broadcastsRefused.sum();
+        return broadcastsRefused.values().stream().mapToLong(LongAdder::sum).sum();
     }
 
     /**
@@ -74,5 +116,37 @@ public final class Stats {
      */
     public long authFailures() {
         return authFailures.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
+    void renderCounters(StringBuilder out) {
+        counter(out, "bifrost_broadcasts_accepted_total", "Broadcasts accepted and handed to the bus.",
+                broadcastsAccepted.sum());
+        out.append("# HELP bifrost_broadcasts_refused_total Broadcasts refused, by reason.\n")
+                .append("# TYPE bifrost_broadcasts_refused_total counter\n");
+        broadcastsRefused.forEach((why, n) -> out.append("bifrost_broadcasts_refused_total{reason=\"")
+                .append(why.label()).append("\"} ").append(n.sum()).append('\n'));
+        counter(out, "bifrost_slow_consumer_closes_total", "Sockets closed with 4008 for not reading fast enough.",
+                slowConsumers.sum());
+        out.append("# HELP bifrost_auth_failures_total Socket authentications refused, by reason.\n")
+                .append("# TYPE bifrost_auth_failures_total counter\n");
+        authFailures.forEach((reason, n) -> out.append("bifrost_auth_failures_total{reason=\"")
+                .append(reason.label()).append("\"} ").append(n.sum()).append('\n'));
+        broadcastRequest.render(out, "bifrost_broadcast_request_seconds",
+                "Time from a POST /broadcast arriving to its answer.");
+        publishToDelivery.render(out, "bifrost_publish_to_delivery_seconds",
+                "Time from a broadcast's publication to its delivery into this instance's socket queues.");
+    }
+
+    static void counter(StringBuilder out, String name, String help, long value) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
+                .append("# TYPE ").append(name).append(" counter\n")
+                .append(name).append(' ').append(value).append('\n');
+    }
+
+    static void gauge(StringBuilder out, String name, String help, double value) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
+                .append("# TYPE ").append(name).append(" gauge\n")
+                .append(name).append(' ').append(value == Math.rint(value) ? Long.toString((long) value)
+                        : Double.toString(value)).append('\n');
     }
 }

@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -24,9 +25,12 @@ import io.bifrost.protocol.SubscribeClaims;
 import io.bifrost.protocol.TokenException;
 
 import io.helidon.common.buffers.BufferData;
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
+import io.helidon.websocket.WsUpgradeException;
 
 /**
  * One client socket: what it sent (the {@link WsListener} side, on the connection's own thread) and what it is
@@ -77,6 +81,15 @@ final class Session implements WsListener, Subscriber {
     }
 
     // ---- inbound: Helidon calls these on the connection's thread ----
+
+    @Override
+    public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
+        if (sessions.draining()) {
+            // Refused upgrades fall through to the HTTP route for /subscribe, which answers 503.
+            throw new WsUpgradeException("draining");
+        }
+        return Optional.empty();
+    }
 
     @Override
     public void onOpen(WsSession session) {
@@ -414,6 +427,15 @@ final class Session implements WsListener, Subscriber {
 
     long id() {
         return id;
+    }
+
+    int channelCount() {
+        membership.lock();
+        try {
+            return channels.size();
+        } finally {
+            membership.unlock();
+        }
     }
 
     boolean isAuthenticated() {

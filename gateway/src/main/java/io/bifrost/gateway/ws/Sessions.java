@@ -1,6 +1,9 @@
 package io.bifrost.gateway.ws;
 
 import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -8,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 import io.bifrost.gateway.bus.Bus;
@@ -36,6 +40,7 @@ public final class Sessions implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService maintenance;
+    private volatile boolean draining;
 
     /**
      * @param hub    local channel index
@@ -80,6 +85,52 @@ public final class Sessions implements AutoCloseable {
     }
 
     /**
+     * @return socket-channel memberships on this instance
+     */
+    public long subscriptions() {
+        return open.stream().mapToLong(Session::channelCount).sum();
+    }
+
+    /**
+     * @return true once {@link #drain} has begun: new sockets are refused
+     */
+    public boolean draining() {
+        return draining;
+    }
+
+    /**
+     * Drains this instance: refuses new sockets, then closes the open ones with 1012 one by one, spread evenly over
+     * the window, so their clients reconnect to other instances gradually rather than all in the same second. Each
+     * close frame follows whatever was already queued for its socket. Returns when every socket is gone, or a close
+     * timeout after the window.
+     *
+     * @param window how long to spread the closes over
+     */
+    public void drain(Duration window) {
+        draining = true;
+        List<Session> snapshot = new ArrayList<>(open);
+        LOG.log(Level.INFO, "draining: closing " + snapshot.size() + " sockets with 1012 over " + window.toMillis()
+                + " ms");
+        long start = System.nanoTime();
+        long step = snapshot.isEmpty() ? 0 : window.toNanos() / snapshot.size();
+        for (int i = 0; i < snapshot.size(); i++) {
+            long wait = start + i * step - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            snapshot.get(i).close(CloseReason.RESTART);
+        }
+        // A socket that slipped in just before the flag was set.
+        closeAll(CloseReason.RESTART);
+        long deadline = System.nanoTime() + limits.closeTimeout().toNanos();
+        while (!open.isEmpty() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(20_000_000);
+        }
+        LOG.log(Level.INFO, "drained in " + (System.nanoTime() - start) / 1_000_000 + " ms; " + open.size()
+                + " sockets left to cut");
+    }
+
+    /**
      * Closes every socket with the given reason (the close frame follows what is already queued).
      *
      * @param reason the close reason
@@ -93,7 +144,7 @@ public final class Sessions implements AutoCloseable {
      *
      * @param grace how long to wait for sockets to close by themselves
      */
-    public void close(java.time.Duration grace) {
+    public void close(Duration grace) {
         closeAll(CloseReason.RESTART);
         long deadline = System.nanoTime() + grace.toNanos();
         while (!open.isEmpty() && System.nanoTime() < deadline) {
@@ -111,7 +162,7 @@ public final class Sessions implements AutoCloseable {
 
     @Override
     public void close() {
-        close(java.time.Duration.ZERO);
+        close(Duration.ZERO);
     }
 
     private void tick() {

@@ -1,0 +1,62 @@
+package io.bifrost.gateway.ops;
+
+import io.bifrost.gateway.bus.Bus;
+import io.bifrost.gateway.hub.Hub;
+import io.bifrost.gateway.ws.Sessions;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * {@code GET /metrics}: this instance's metrics in the Prometheus text format. Names follow Prometheus conventions
+ * ({@code _total} counters, {@code _seconds} histograms); the README lists them.
+ */
+public final class MetricsHandler implements Handler {
+    private final Stats stats;
+    private final Hub hub;
+    private final Sessions sessions;
+    private final Bus bus;
+
+    /**
+     * @param stats    counters and histograms
+     * @param hub      channels and deliveries
+     * @param sessions sockets
+     * @param bus      Redis state
+     */
+    public MetricsHandler(Stats stats, Hub hub, Sessions sessions, Bus bus) {
+        this.stats = stats;
+        this.hub = hub;
+        this.sessions = sessions;
+        this.bus = bus;
+    }
+
+    @Override
+    public void handle(ServerRequest req, ServerResponse res) {
+        res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8").send(render());
+    }
+
+    String render() {
+        StringBuilder out = new StringBuilder(4096);
+        Stats.gauge(out, "bifrost_sockets_open", "Websocket connections open on this instance.", sessions.connected());
+        Stats.gauge(out, "bifrost_sessions_authenticated", "Open sockets that have authenticated.",
+                sessions.authenticated());
+        Stats.gauge(out, "bifrost_channels", "Channels with at least one socket on this instance.",
+                hub.channels().size());
+        Stats.gauge(out, "bifrost_subscriptions", "Socket-channel memberships on this instance.",
+                sessions.subscriptions());
+        Stats.gauge(out, "bifrost_draining", "1 while this instance drains before stopping.",
+                sessions.draining() ? 1 : 0);
+        Stats.counter(out, "bifrost_deliveries_total", "Broadcast frames queued to this instance's sockets.",
+                hub.deliveries());
+        stats.renderCounters(out);
+        Stats.gauge(out, "bifrost_bus_up", "1 when the bus takes broadcasts (Redis reachable in cluster mode).",
+                bus.health().up() ? 1 : 0);
+        Stats.counter(out, "bifrost_redis_reconnects_total", "Times the Redis connection was re-established.",
+                bus.reconnects());
+        Stats.gauge(out, "bifrost_redis_channels_subscribed", "Redis channels this instance is subscribed to.",
+                bus.subscribedChannels());
+        return out.toString();
+    }
+}
