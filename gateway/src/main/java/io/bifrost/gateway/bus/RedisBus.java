@@ -70,6 +70,7 @@ public final class RedisBus implements Bus {
     private static final Duration COUNTS_TTL = Duration.ofSeconds(10);
     private static final byte[] MAGIC = {'B', '1'};
     private static final int HSET_CHUNK = 1000;
+    private static final long FULL_RESYNC_TICKS = 240;
 
     // Sums one channel's socket counts over live instances. KEYS[1] instances zset; ARGV[n..n+2]: channel,
     // counts key prefix, stale millis.
@@ -202,6 +203,8 @@ public final class RedisBus implements Bus {
                 receive(channel, message);
             }
         });
+        // Redis mirrors the hub's counts: every change on a channel is written on the next tick.
+        hub.onCountChange(dirtyCounts::add);
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "bifrost-redis-" + settings.instanceId());
             t.setDaemon(true);
@@ -242,7 +245,6 @@ public final class RedisBus implements Bus {
             if (subscription.confirmed == null || subscription.confirmed.isCompletedExceptionally()) {
                 subscription.confirmed = subscribe(channel);
             }
-            dirtyCounts.add(channel);
             return subscription.confirmed;
         } finally {
             lock.unlock();
@@ -257,7 +259,6 @@ public final class RedisBus implements Bus {
             if (subscription == null) {
                 return;
             }
-            dirtyCounts.add(channel);
             if (--subscription.refs > 0) {
                 return;
             }
@@ -431,6 +432,10 @@ public final class RedisBus implements Bus {
             if (++ticks % 4 == 0) {
                 heartbeat();
             }
+            if (ticks % FULL_RESYNC_TICKS == 0) {
+                // Belt and braces: rewrite every count now and then, so no drift can outlive a minute.
+                markAllDirty();
+            }
         } catch (RuntimeException e) {
             LOG.log(Level.DEBUG, "Redis maintenance failed: " + e);
         }
@@ -514,8 +519,10 @@ public final class RedisBus implements Bus {
     }
 
     private void markAllDirty() {
+        dirtyCounts.addAll(hub.channels());
         lock.lock();
         try {
+            // Channels still subscribed but already empty locally: their zero must be written too.
             dirtyCounts.addAll(subscriptions.keySet());
         } finally {
             lock.unlock();

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 
 /**
  * The local channel → subscribers index, and the fan-out over it.
@@ -21,6 +22,7 @@ public final class Hub {
 
     private final Shard[] shards = new Shard[SHARDS];
     private final LongAdder deliveries = new LongAdder();
+    private volatile Consumer<String> countListener = channel -> { };
 
     /**
      * An empty hub.
@@ -29,6 +31,16 @@ public final class Hub {
         for (int i = 0; i < SHARDS; i++) {
             shards[i] = new Shard();
         }
+    }
+
+    /**
+     * Registers who is told, channel by channel, that the number of local subscribers changed (the Redis bus
+     * mirrors these counts for cluster-wide delivery counts). Called under the channel's shard lock: keep it cheap.
+     *
+     * @param listener receives the channel whose count changed
+     */
+    public void onCountChange(Consumer<String> listener) {
+        this.countListener = listener;
     }
 
     /**
@@ -46,7 +58,9 @@ public final class Hub {
         try {
             Set<Subscriber> set = shard.channels.computeIfAbsent(channel, c -> new LinkedHashSet<>());
             boolean first = set.isEmpty();
-            set.add(subscriber);
+            if (set.add(subscriber)) {
+                countListener.accept(channel);
+            }
             whileAdding.run();
             return first;
         } finally {
@@ -69,7 +83,9 @@ public final class Hub {
             if (set == null) {
                 return true;
             }
-            set.remove(subscriber);
+            if (set.remove(subscriber)) {
+                countListener.accept(channel);
+            }
             if (set.isEmpty()) {
                 shard.channels.remove(channel);
                 return true;

@@ -65,8 +65,7 @@ final class Session implements WsListener, Subscriber {
     private final Set<String> channels = new LinkedHashSet<>();
     private volatile boolean authenticated;
 
-    private final AtomicReference<CloseReason> closing = new AtomicReference<>();
-    private volatile long closingSinceNanos;
+    private final AtomicReference<Closing> closing = new AtomicReference<>();
     private volatile boolean closeFrameSent;
     private final AtomicBoolean terminated = new AtomicBoolean();
 
@@ -270,10 +269,9 @@ final class Session implements WsListener, Subscriber {
      * whatever is already queued (a slow consumer's queue is dropped instead). Never blocks.
      */
     void close(CloseReason reason) {
-        if (!closing.compareAndSet(null, reason)) {
+        if (!closing.compareAndSet(null, new Closing(reason, System.nanoTime()))) {
             return;
         }
-        closingSinceNanos = System.nanoTime();
         if (reason == CloseReason.SLOW_CONSUMER) {
             dropQueue();
         }
@@ -293,10 +291,13 @@ final class Session implements WsListener, Subscriber {
             while (true) {
                 List<WireFrame> batch = pollBatch();
                 if (batch.isEmpty()) {
-                    CloseReason reason = closing.get();
-                    if (reason != null && !closeFrameSent) {
+                    Closing close = closing.get();
+                    if (close != null && !closeFrameSent) {
                         closeFrameSent = true;
-                        ws.close(reason.code(), reason.reason());
+                        // Written like every other frame, not with WsSession.close: Helidon 4.2.6 writes its close
+                        // frames through an unlocked shared buffer, and its own thread may be answering a client's
+                        // close at this very moment.
+                        write(List.of(WireFrame.close(close.reason().code(), close.reason().reason())));
                     }
                     writing.set(false);
                     // A frame queued after the poll but before the flag was cleared would otherwise wait forever.
@@ -374,7 +375,10 @@ final class Session implements WsListener, Subscriber {
      * The connection has ended, however it ended: release everything this socket held.
      */
     void terminated() {
-        closing.compareAndSet(null, CloseReason.NORMAL);
+        // The peer closed or vanished: nothing more is written to it, not even a close frame (Helidon answers a
+        // client's close itself).
+        closeFrameSent = true;
+        closing.compareAndSet(null, new Closing(CloseReason.NORMAL, System.nanoTime()));
         if (!terminated.compareAndSet(false, true)) {
             return;
         }
@@ -399,13 +403,17 @@ final class Session implements WsListener, Subscriber {
      * One maintenance step: authentication timeout, close timeout, ping and ping timeout.
      */
     void tick(long now) {
+        if (terminated.get()) {
+            return;
+        }
         if (connectionThread != null && !connectionThread.isAlive()) {
             // Helidon ends a connection without calling onClose when the peer vanishes or sends a bad frame.
             terminated();
             return;
         }
-        if (closing.get() != null) {
-            if (now - closingSinceNanos > sessions.limits().closeTimeout().toNanos()) {
+        Closing close = closing.get();
+        if (close != null) {
+            if (now - close.sinceNanos() > sessions.limits().closeTimeout().toNanos()) {
                 forceClose();
             }
             return;
@@ -444,6 +452,10 @@ final class Session implements WsListener, Subscriber {
 
     private String remote() {
         return connection == null ? "?" : connection.remotePeer().address().toString();
+    }
+
+    /** Why and since when a socket is closing: read together, so the close timeout never sees half of it. */
+    private record Closing(CloseReason reason, long sinceNanos) {
     }
 
     private static WireFrame error(String message) {
