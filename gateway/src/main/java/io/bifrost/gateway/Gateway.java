@@ -128,7 +128,7 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(GatewayConfig config) {
         Gateway gateway = new Gateway(config);
         gateway.server.start();
-        LOG.log(Level.INFO, "Bifrost gateway listening on " + gateway.uri() + " (" + config.mode().name()
+        LOG.log(Level.INFO, "Bifrost gateway listening on " + config.host() + ":" + gateway.port() + " (" + config.mode().name()
                 .toLowerCase(java.util.Locale.ROOT) + " mode, " + gateway.bus.name() + " bus, limits " + config.limits()
                 + ")");
         return gateway;

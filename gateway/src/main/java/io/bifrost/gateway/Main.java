@@ -64,8 +64,12 @@ public final class Main {
             log.log(Level.INFO, "stopped");
             System.exit(0);
         };
-        Signal.handle(new Signal("TERM"), signal -> Thread.ofPlatform().name("bifrost-drain").start(drainAndExit));
-        Signal.handle(new Signal("INT"), signal -> Thread.ofPlatform().name("bifrost-drain").start(drainAndExit));
+        // Not a daemon (the signal handler's thread is one, and threads inherit it): the JVM must not exit before
+        // the drain and the bus's clean-up are done.
+        Signal.handle(new Signal("TERM"), signal -> Thread.ofPlatform().daemon(false).name("bifrost-drain")
+                .start(drainAndExit));
+        Signal.handle(new Signal("INT"), signal -> Thread.ofPlatform().daemon(false).name("bifrost-drain")
+                .start(drainAndExit));
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "bifrost-shutdown"));
     }
 

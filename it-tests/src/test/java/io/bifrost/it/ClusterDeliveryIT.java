@@ -62,7 +62,7 @@ class ClusterDeliveryIT {
                 for (WsClient client : onNews) {
                     assertEquals("{\"event\":\"n\",\"data\":\"last\"}", client.nextText(WAIT));
                 }
-                assertEquals(18L, awaitConnected(cluster.get(2), 18));
+                FaultKit.awaitConnected(cluster.get(2).uri(), 18, WAIT);
             } finally {
                 onNews.forEach(WsClient::close);
                 onOther.forEach(WsClient::close);
@@ -87,37 +87,7 @@ class ClusterDeliveryIT {
         }
     }
 
-    /** Polls /info.json (bounded) until its cluster-wide "connected" is the expected one; returns the last value. */
-    static long awaitConnected(io.bifrost.gateway.Gateway gateway, long expected) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        long connected = -1;
-        while (System.nanoTime() < deadline) {
-            var stats = (java.util.Map<?, ?>) Json.parseObject(get(gateway.uri(), "/info.json").body()).get("stats");
-            connected = ((Number) stats.get("connected")).longValue();
-            if (connected == expected) {
-                break;
-            }
-            Thread.sleep(50);
-        }
-        return connected;
-    }
-
-    /**
-     * Cluster counts are refreshed about every quarter second: waits, bounded, until every instance sees the
-     * channel's full count, so the exact {@code deliveries} asserted afterwards are meaningful.
-     */
-    static void awaitClusterCount(Cluster cluster, String channel, int expected) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            boolean all = true;
-            for (var gateway : cluster.all()) {
-                all &= gateway.subscribers(channel) == expected;
-            }
-            if (all) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("cluster count of " + channel + " never reached " + expected);
+    static void awaitClusterCount(Cluster cluster, String channel, int expected) throws InterruptedException {
+        FaultKit.awaitClusterCount(cluster.all(), channel, expected, WAIT);
     }
 }

@@ -183,20 +183,24 @@ public final class RedisBus implements Bus {
                 .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
                 .socketOptions(SocketOptions.builder().connectTimeout(settings.timeout()).keepAlive(true).build())
                 .build());
+        // Only the loss is taken from Lettuce's events: it reports a connection as up when its socket opens, before
+        // it has subscribed our channels again. Coming back is the heartbeat's call, once Redis confirmed them.
         client.addListener(new RedisConnectionStateListener() {
-            @Override
-            public void onRedisConnected(RedisChannelHandler<?, ?> connection, java.net.SocketAddress address) {
-                onConnected();
-            }
-
             @Override
             public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
                 onDisconnected();
             }
         });
         RedisCodec<String, byte[]> codec = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
-        this.pubsub = client.connectPubSub(codec);
-        this.commands = client.connect(codec);
+        try {
+            this.pubsub = client.connectPubSub(codec);
+            this.commands = client.connect(codec);
+        } catch (RuntimeException e) {
+            // Nothing else will ever stop these threads.
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+            resources.shutdown(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
         pubsub.addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(String channel, byte[] message) {
@@ -408,14 +412,41 @@ public final class RedisBus implements Bus {
     }
 
     private void onConnected() {
-        if (!connected) {
-            reconnects.incrementAndGet();
-            LOG.log(Level.INFO, "Redis connection re-established (" + settings + ")");
-        }
-        connected = true;
-        problem = null;
-        // Redis may have restarted empty: rewrite every count this instance holds.
+        // Redis may have restarted empty: every count this instance holds is rewritten before broadcasts are
+        // taken again, so their deliveries are right from the first one.
         markAllDirty();
+        flushCounts();
+        reconnects.incrementAndGet();
+        LOG.log(Level.INFO, "Redis connection re-established (" + settings + "); " + subscribedChannels()
+                + " channels subscribed again");
+        problem = null;
+        connected = true;
+    }
+
+    // Subscribes every channel still held and waits for Redis to confirm: Lettuce re-subscribes by itself after a
+    // reconnect, but says nothing when it is done; an extra SUBSCRIBE of a channel is harmless.
+    private boolean resubscribed() throws InterruptedException {
+        List<String> channels;
+        lock.lock();
+        try {
+            channels = new ArrayList<>(subscriptions.keySet());
+        } finally {
+            lock.unlock();
+        }
+        List<CompletableFuture<Void>> confirmations = new ArrayList<>();
+        for (int i = 0; i < channels.size(); i += HSET_CHUNK) {
+            String[] chunk = channels.subList(i, Math.min(channels.size(), i + HSET_CHUNK)).stream()
+                    .map(c -> channelPrefix + c).toArray(String[]::new);
+            confirmations.add(pubsub.async().subscribe(chunk).toCompletableFuture());
+        }
+        try {
+            CompletableFuture.allOf(confirmations.toArray(CompletableFuture[]::new))
+                    .get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            problem = "re-subscribing: " + rootMessage(e);
+            return false;
+        }
     }
 
     private void onDisconnected() {
@@ -429,7 +460,8 @@ public final class RedisBus implements Bus {
     private void tick() {
         try {
             flushCounts();
-            if (++ticks % 4 == 0) {
+            // Every second while up; every tick while down, to be back as soon as Redis is.
+            if (++ticks % 4 == 0 || !connected) {
                 heartbeat();
             }
             if (ticks % FULL_RESYNC_TICKS == 0) {
@@ -453,7 +485,7 @@ public final class RedisBus implements Bus {
             if (exists != null && exists == 0) {
                 markAllDirty();
             }
-            if (!connected && pubsub.isOpen()) {
+            if (!connected && pubsub.isOpen() && resubscribed()) {
                 onConnected();
             }
         } catch (ExecutionException | TimeoutException | RuntimeException e) {

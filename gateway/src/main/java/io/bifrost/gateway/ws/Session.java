@@ -294,10 +294,12 @@ final class Session implements WsListener, Subscriber {
                     Closing close = closing.get();
                     if (close != null && !closeFrameSent) {
                         closeFrameSent = true;
-                        // Written like every other frame, not with WsSession.close: Helidon 4.2.6 writes its close
-                        // frames through an unlocked shared buffer, and its own thread may be answering a client's
-                        // close at this very moment.
-                        write(List.of(WireFrame.close(close.reason().code(), close.reason().reason())));
+                        // Through Helidon, so it knows a close was sent and does not send a second one when the
+                        // client answers (browsers fail a connection that gets a frame after the close: 1006).
+                        // Helidon 4.2.6 writes close frames through an unlocked buffer, so this must never overlap
+                        // its own answer to a client's close: a session the client closed never gets here, see
+                        // terminated().
+                        ws.close(close.reason().code(), close.reason().reason());
                     }
                     writing.set(false);
                     // A frame queued after the poll but before the flag was cleared would otherwise wait forever.

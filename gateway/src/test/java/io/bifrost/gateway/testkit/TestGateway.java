@@ -60,7 +60,20 @@ public final class TestGateway {
      * @throws IOException if anything but the expected frames arrives
      */
     public static WsClient subscriber(Gateway gateway, String... channels) throws IOException {
-        WsClient client = WsClient.connect(gateway.uri());
+        return subscriber(gateway.uri(), channels);
+    }
+
+    /**
+     * Connects a socket to any gateway (in this JVM or another process), authenticates for the channels and reads
+     * the {@code subscribed} frames.
+     *
+     * @param base     the gateway's base URI
+     * @param channels the channels
+     * @return the subscribed client
+     * @throws IOException if anything but the expected frames arrives
+     */
+    public static WsClient subscriber(URI base, String... channels) throws IOException {
+        WsClient client = WsClient.connect(base);
         client.authenticate(tokens().subscribeToken(List.of(channels), Duration.ofMinutes(1)));
         for (String channel : channels) {
             String frame = client.nextText(WAIT);
@@ -91,11 +104,24 @@ public final class TestGateway {
      * @return the answer
      */
     public static Reply broadcast(Gateway gateway, String channel, String event, String data) {
+        return broadcast(gateway.uri(), channel, event, data);
+    }
+
+    /**
+     * Broadcasts {@code {"event":event,"data":data}} to any gateway (in this JVM or another process).
+     *
+     * @param base    the gateway's base URI
+     * @param channel the channel
+     * @param event   the event
+     * @param data    the data string
+     * @return the answer
+     */
+    public static Reply broadcast(URI base, String channel, String event, String data) {
         Map<String, Object> message = new LinkedHashMap<>();
         message.put("event", event);
         message.put("data", data);
         String token = tokens().broadcastToken(channel, message, Duration.ofMinutes(1));
-        return post(gateway.uri(), "application/json", "{\"token\":\"" + token + "\"}");
+        return post(base, "application/json", "{\"token\":\"" + token + "\"}");
     }
 
     /**

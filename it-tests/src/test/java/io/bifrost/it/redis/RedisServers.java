@@ -18,10 +18,10 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import org.testcontainers.DockerClientFactory;
-import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.MountableFile;
 
 /**
  * The two ways a test gets a real Redis: a Testcontainers container (what CI uses) or a {@code redis-server}
@@ -186,7 +186,13 @@ public final class RedisServers {
                             Ports.Binding.bindIpAndPort("127.0.0.1", port), ExposedPort.tcp(6379))))
                     .waitingFor(Wait.forLogMessage(".*Ready to accept connections.*\\n", 1));
             if (this.tls) {
-                c = c.withFileSystemBind(tls.dir().toString(), "/tls", BindMode.READ_ONLY);
+                // Copied in (docker cp) rather than bind-mounted: a bind makes Testcontainers first check that file
+                // mounting works by running a helper image, which it tries to pull; with no registry reachable that
+                // costs minutes before it gives up. Copied files stay in the container across stop/start.
+                for (String file : List.of("cert.pem", "key.pem", "ca.pem")) {
+                    c = c.withCopyFileToContainer(MountableFile.forHostPath(tls.dir().resolve(file), 0644),
+                            "/tls/" + file);
+                }
             }
             this.container = c;
             container.start();
