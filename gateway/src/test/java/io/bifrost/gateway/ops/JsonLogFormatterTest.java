@@ -1,0 +1,41 @@
+package io.bifrost.gateway.ops;
+
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+
+import io.bifrost.protocol.Json;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JsonLogFormatterTest {
+
+    @Test
+    void eachRecordIsOneJsonObjectOnOneLine() throws Exception {
+        LogRecord record = new LogRecord(Level.WARNING, "Redis connection lost (\"a\"\nb)");
+        record.setLoggerName("io.bifrost.gateway.bus.RedisBus");
+        record.setInstant(java.time.Instant.parse("2026-11-22T07:00:00Z"));
+
+        String line = new JsonLogFormatter().format(record);
+
+        assertTrue(line.endsWith(System.lineSeparator()));
+        assertEquals(1, line.lines().count(), line);
+        Map<String, Object> json = Json.parseObject(line.strip());
+        assertEquals("2026-11-22T07:00:00Z", json.get("time"));
+        assertEquals("WARNING", json.get("level"));
+        assertEquals("io.bifrost.gateway.bus.RedisBus", json.get("logger"));
+        assertEquals("Redis connection lost (\"a\"\nb)", json.get("message"));
+    }
+
+    @Test
+    void aThrowableTravelsAsItsStackTraceInOneField() throws Exception {
+        LogRecord record = new LogRecord(Level.SEVERE, "failed");
+        record.setThrown(new IllegalStateException("boom"));
+
+        Map<String, Object> json = Json.parseObject(new JsonLogFormatter().format(record).strip());
+
+        assertTrue(((String) json.get("error")).startsWith("java.lang.IllegalStateException: boom"), json.toString());
+    }
+}
