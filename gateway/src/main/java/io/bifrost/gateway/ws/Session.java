@@ -251,6 +251,10 @@ final class Session implements WsListener, Subscriber {
     }
 
     private boolean enqueue(WireFrame frame) {
+        if (closeFrameSent) {
+            // Nothing may follow a close frame, not even a pong.
+            return false;
+        }
         if (queuedBytes.addAndGet(frame.size()) > sessions.limits().sendQueueBytes()) {
             queuedBytes.addAndGet(-frame.size());
             sessions.stats().slowConsumer();
