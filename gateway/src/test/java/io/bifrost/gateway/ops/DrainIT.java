@@ -34,7 +34,7 @@ class DrainIT {
 
             CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> gateway.drain(Duration.ofSeconds(4)));
             awaitStatus(gateway, "/health/ready", 503);
-            assertEquals("{\"detail\":\"draining\",\"status\":\"DOWN\"}", get(gateway.uri(), "/health/ready").body());
+            assertEquals("{\"status\":\"DOWN\",\"detail\":\"draining\"}", get(gateway.uri(), "/health/ready").body());
             // New sockets are refused with a plain HTTP 503 instead of an upgrade.
             java.io.IOException refused = assertThrows(java.io.IOException.class, () -> WsClient.connect(gateway.uri()));
             assertTrue(refused.getMessage().contains("503"), refused.getMessage());
