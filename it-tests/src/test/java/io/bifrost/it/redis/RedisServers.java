@@ -69,7 +69,7 @@ public final class RedisServers {
     public static RedisServer start(Kind kind, Tls tls) {
         boolean docker = kind != Kind.PROCESS && dockerAvailable();
         if (docker) {
-            return new ContainerRedis(tls);
+            return announce(new ContainerRedis(tls));
         }
         if (kind == Kind.CONTAINER) {
             throw new IllegalStateException("no Docker engine answers: run .ci/docker-setup.sh (installs docker.io,"
@@ -79,7 +79,14 @@ public final class RedisServers {
             throw new IllegalStateException("neither a Docker engine nor redis-server is available: run"
                     + " .ci/docker-setup.sh, or apt-get install redis-server");
         }
-        return new ProcessRedis(tls);
+        return announce(new ProcessRedis(tls));
+    }
+
+    // One line in the build log says which path a run took: CI must go through Testcontainers.
+    private static RedisServer announce(RedisServer server) {
+        System.err.println("[redis for tests] " + server.kind() + " " + server.url()
+                + (server.kind().equals("container") ? " (" + IMAGE + ", Testcontainers)" : " (redis-server process)"));
+        return server;
     }
 
     private static boolean dockerAvailable() {
