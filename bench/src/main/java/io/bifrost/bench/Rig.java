@@ -93,8 +93,10 @@ final class Rig implements AutoCloseable {
      */
     Map<String, Object> connect(List<ServerProcess> on, int sockets, int channels, int capacity)
             throws InterruptedException {
+        double cpuBefore = 0;
         for (ServerProcess g : gateways()) {
             rssBeforeSockets.put(g.name(), Proc.rssBytes(g.pid()));
+            cpuBefore += on.contains(g) ? Proc.cpuSeconds(g.pid()) : 0;
         }
         channelNames = new String[channels + 1];
         for (int c = 0; c < channels; c++) {
@@ -123,6 +125,9 @@ final class Rig implements AutoCloseable {
         m.put("failed", fleet.failedCount());
         m.put("seconds", fleet.established() ? round(fleet.establishSeconds(), 3) : Double.NaN);
         m.put("timed_out", !fleet.established());
+        double cpu = on.stream().mapToDouble(g -> Proc.cpuSeconds(g.pid())).sum() - cpuBefore;
+        m.put("gateway_cpu_s", round(cpu, 2));
+        m.put("gateway_cpu_ms_per_socket", round(cpu * 1000 / Math.max(1, fleet.subscribedCount()), 3));
         m.put("source_addresses", sources.isEmpty() ? List.of("kernel's choice")
                 : sources.stream().map(InetAddress::getHostAddress).toList());
         m.put("connect_failures", loop.call(() -> fleet.incidents().get("connect_failures")));
