@@ -92,10 +92,6 @@ final class EventLoop implements AutoCloseable {
         return channel.register(selector, ops, handler);
     }
 
-    boolean inLoop() {
-        return Thread.currentThread() == thread;
-    }
-
     private void run() {
         try {
             while (running) {

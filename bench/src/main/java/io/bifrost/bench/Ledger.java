@@ -36,7 +36,6 @@ final class Ledger {
     private Histogram latency = newHistogram();
     private Histogram requestLatency = newHistogram();
     private Histogram publishLag = newHistogram();
-    private long phaseStartNanos;
     private long lastReceiptNanos;
     private long lastResponseNanos;
     private long expectedTotal;
@@ -72,7 +71,6 @@ final class Ledger {
         latency = newHistogram();
         requestLatency = newHistogram();
         publishLag = newHistogram();
-        phaseStartNanos = nowNanos;
         lastReceiptNanos = nowNanos;
         lastResponseNanos = nowNanos;
         expectedTotal = distinctTotal = reportedDeliveries = staleReceipts = accepted = unanswered = 0;
@@ -198,10 +196,6 @@ final class Ledger {
 
     long lastResponseNanos() {
         return lastResponseNanos;
-    }
-
-    long phaseStartNanos() {
-        return phaseStartNanos;
     }
 
     /** The phase's counts. A receipt of a broadcast refused or left unanswered is not owed: counted apart. */

@@ -34,11 +34,6 @@ final class Proc {
         return statusKb(pid, "VmRSS:") * 1024;
     }
 
-    /** Peak resident set size in bytes (VmHWM). */
-    static long peakRssBytes(long pid) {
-        return statusKb(pid, "VmHWM:") * 1024;
-    }
-
     static int threads(long pid) {
         return (int) statusKb(pid, "Threads:");
     }

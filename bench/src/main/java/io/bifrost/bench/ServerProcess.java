@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -168,16 +167,6 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
-    /** A Redis command's raw answer (inline protocol). Control plane only. */
-    String redisCommand(String command) throws IOException {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-            s.setSoTimeout(5000);
-            s.getOutputStream().write((command + "\r\nQUIT\r\n").getBytes(StandardCharsets.US_ASCII));
-            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
-
     /** The value of each named Prometheus sample in /metrics (summed over labels), for the report. */
     Map<String, Double> metrics(List<String> names) {
         Map<String, Double> values = new java.util.LinkedHashMap<>();
@@ -219,10 +208,6 @@ final class ServerProcess implements AutoCloseable {
 
     InetSocketAddress address() {
         return new InetSocketAddress("127.0.0.1", port);
-    }
-
-    URI uri() {
-        return URI.create("http://127.0.0.1:" + port + "/");
     }
 
     Path log() {

@@ -289,10 +289,6 @@ final class WsSocket implements EventLoop.Handler {
         return account.closedByGateway();
     }
 
-    State state() {
-        return state;
-    }
-
     int closeCode() {
         return closeCode;
     }
