@@ -14,6 +14,7 @@ import io.bifrost.gateway.config.RedisSettings;
 import io.bifrost.gateway.http.BroadcastHandler;
 import io.bifrost.gateway.http.InfoHandler;
 import io.bifrost.gateway.http.Pages;
+import io.bifrost.gateway.hub.Backlog;
 import io.bifrost.gateway.hub.Hub;
 import io.bifrost.gateway.ops.MetricsHandler;
 import io.bifrost.gateway.ops.Stats;
@@ -54,14 +55,15 @@ public final class Gateway implements AutoCloseable {
     private Gateway(GatewayConfig config) {
         this.config = config;
         Tokens tokens = new Tokens(config.jwtSecret());
-        this.hub = new Hub();
+        this.hub = new Hub(new Backlog(config.limits().maxBacklog()));
         this.stats = new Stats();
         this.bus = config.redis().isPresent()
                 ? connectRedis(config.redis().get())
                 : new LocalBus(hub, stats);
         this.sessions = new Sessions(hub, bus, tokens, config.limits(), stats);
         Pages pages = new Pages(config.mode(), tokens);
-        BroadcastHandler broadcast = new BroadcastHandler(tokens, bus, stats, config.limits().maxBodyBytes());
+        BroadcastHandler broadcast = new BroadcastHandler(tokens, bus, stats, config.limits().maxBodyBytes(),
+                config.limits().backlogWait());
         InfoHandler info = new InfoHandler(hub, sessions, bus);
         MetricsHandler metrics = new MetricsHandler(stats, hub, sessions, bus);
         this.server = WebServer.builder()
@@ -167,6 +169,13 @@ public final class Gateway implements AutoCloseable {
      */
     public int subscribers(String channel) throws BusUnavailableException {
         return bus.subscribers(channel);
+    }
+
+    /**
+     * @return deliveries this instance's sockets have queued and not yet written, against BIFROST_MAX_BACKLOG
+     */
+    public Backlog backlog() {
+        return hub.backlog();
     }
 
     /**

@@ -34,7 +34,10 @@ public final class LocalBus implements Bus {
     }
 
     @Override
-    public int publish(String channel, WireFrame frame) {
+    public int publish(String channel, WireFrame frame) throws BehindException {
+        if (hub.behindOn(channel)) {
+            throw new BehindException("this instance is behind: " + hub.backlog().describe());
+        }
         long start = System.nanoTime();
         int delivered = hub.deliver(channel, frame);
         stats.publishToDelivery().recordNanos(System.nanoTime() - start);

@@ -88,9 +88,42 @@ public final class RedisBus implements Bus {
                 """.formatted(n, n + 1, n + 2);
     }
 
-    // One round trip per broadcast: publish, then count who it reached. ARGV[1] redis channel, ARGV[2] payload.
-    private static final String PUBLISH_SCRIPT = "redis.call('PUBLISH', ARGV[1], ARGV[2])\n" + countLua(3);
-    private static final String COUNT_SCRIPT = countLua(1);
+    // One round trip per broadcast: count who it will reach, hold it back if one of those instances is behind
+    // (see Backlog), else publish. KEYS: instances zset, behind hash (id -> Redis ms until which it is behind).
+    // ARGV: redis channel, payload, channel, counts key prefix, stale millis. Returns {deliveries} or {-1, id}.
+    private static final Script PUBLISH_SCRIPT = new Script("""
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            local ids = redis.call('ZRANGEBYSCORE', KEYS[1], now - tonumber(ARGV[5]), '+inf')
+            local total = 0
+            for _, id in ipairs(ids) do
+              local c = redis.call('HGET', ARGV[4] .. id, ARGV[3])
+              if c and tonumber(c) > 0 then
+                local behind = redis.call('HGET', KEYS[2], id)
+                if behind and tonumber(behind) > now then
+                  return {-1, id}
+                end
+                total = total + tonumber(c)
+              end
+            end
+            redis.call('PUBLISH', ARGV[1], ARGV[2])
+            return {total}
+            """);
+    private static final Script COUNT_SCRIPT = new Script(countLua(1));
+    // KEYS: behind hash. ARGV: id, 1 to mark behind for ARGV[3] ms from Redis's now, 0 to clear.
+    private static final String BEHIND_SCRIPT = """
+            if ARGV[2] == '1' then
+              local t = redis.call('TIME')
+              local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+              return redis.call('HSET', KEYS[1], ARGV[1], now + tonumber(ARGV[3]))
+            end
+            return redis.call('HDEL', KEYS[1], ARGV[1])
+            """;
+    /** How often this instance's backlog is compared with its limit, so other instances hold back in time. */
+    private static final Duration BACKLOG_CHECK = Duration.ofMillis(20);
+    /** A behind mark is refreshed this often and lapses after {@link #BEHIND_TTL} if the instance stops doing so. */
+    private static final Duration BEHIND_REFRESH = Duration.ofMillis(250);
+    private static final Duration BEHIND_TTL = Duration.ofSeconds(1);
     // KEYS: instances zset, this instance's counts hash, connected hash. ARGV: id, connected, ttl ms, stale ms.
     // Returns 1 when the counts hash still exists (0 after a Redis restart or a long pause: rewrite it).
     private static final String HEARTBEAT_SCRIPT = """
@@ -133,6 +166,7 @@ public final class RedisBus implements Bus {
     private final String countsKeyPrefix;
     private final String countsKey;
     private final String connectedKey;
+    private final String behindKey;
     private final byte[] envelopeHead;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -143,6 +177,9 @@ public final class RedisBus implements Bus {
     private volatile boolean connected = true;
     private volatile String problem;
     private long ticks;
+    // Only the ticker thread reads and writes these.
+    private boolean markedBehind;
+    private long markedAtNanos;
     private int lastConnectedWritten = -1;
 
     private RedisBus(Hub hub, Stats stats, RedisSettings settings, IntSupplier localConnected) {
@@ -155,6 +192,7 @@ public final class RedisBus implements Bus {
         this.countsKeyPrefix = settings.prefix() + "counts:";
         this.countsKey = countsKeyPrefix + settings.instanceId();
         this.connectedKey = settings.prefix() + "connected";
+        this.behindKey = settings.prefix() + "behind";
         byte[] id = settings.instanceId().getBytes(StandardCharsets.UTF_8);
         this.envelopeHead = ByteBuffer.allocate(MAGIC.length + 1 + id.length).put(MAGIC).put((byte) id.length).put(id)
                 .array();
@@ -216,6 +254,8 @@ public final class RedisBus implements Bus {
         });
         heartbeat();
         ticker.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(this::markBacklog, BACKLOG_CHECK.toMillis(), BACKLOG_CHECK.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -280,15 +320,17 @@ public final class RedisBus implements Bus {
             throw new BusUnavailableException("Redis is unreachable (" + problem + "); the broadcast was not sent,"
                     + " retry later", null);
         }
+        if (hub.behindOn(channel)) {
+            throw new BehindException("this instance (" + settings.instanceId() + ") is behind: "
+                    + hub.backlog().describe());
+        }
         byte[] payload = envelope(frame);
+        List<Object> answer;
         try {
-            Long deliveries = commands.async().<Long>eval(PUBLISH_SCRIPT, ScriptOutputType.INTEGER,
-                            new String[] {instancesKey},
-                            (channelPrefix + channel).getBytes(StandardCharsets.UTF_8), payload,
-                            channel.getBytes(StandardCharsets.UTF_8), countsKeyPrefix.getBytes(StandardCharsets.UTF_8),
-                            Long.toString(STALE.toMillis()).getBytes(StandardCharsets.UTF_8))
-                    .get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
-            return deliveries == null ? 0 : (int) Math.min(Integer.MAX_VALUE, deliveries);
+            answer = run(PUBLISH_SCRIPT, ScriptOutputType.MULTI, new String[] {instancesKey, behindKey},
+                    (channelPrefix + channel).getBytes(StandardCharsets.UTF_8), payload,
+                    channel.getBytes(StandardCharsets.UTF_8), countsKeyPrefix.getBytes(StandardCharsets.UTF_8),
+                    Long.toString(STALE.toMillis()).getBytes(StandardCharsets.UTF_8));
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             throw new BusUnavailableException("Redis did not take the broadcast (" + rootMessage(e)
                     + "); it was not sent, retry later", e);
@@ -296,15 +338,61 @@ public final class RedisBus implements Bus {
             Thread.currentThread().interrupt();
             throw new BusUnavailableException("interrupted while publishing", e);
         }
+        long deliveries = answer.isEmpty() ? 0 : (Long) answer.getFirst();
+        if (deliveries < 0) {
+            throw new BehindException("instance " + text(answer.get(1)) + ", which holds sockets on this channel,"
+                    + " is behind its deliveries (BIFROST_MAX_BACKLOG)");
+        }
+        return (int) Math.min(Integer.MAX_VALUE, deliveries);
+    }
+
+    // EVALSHA, so a broadcast sends Redis the script's digest rather than its text; EVAL loads it when Redis has
+    // not seen it yet (first use, or a restart).
+    private <T> T run(Script script, ScriptOutputType type, String[] keys, byte[]... args)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        long timeout = settings.timeout().toMillis();
+        try {
+            return commands.async().<T>evalsha(script.sha(), type, keys, args).get(timeout, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() == null || e.getCause().getMessage() == null
+                    || !e.getCause().getMessage().startsWith("NOSCRIPT")) {
+                throw e;
+            }
+            return commands.async().<T>eval(script.text(), type, keys, args).get(timeout, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    // Tells the other instances, through Redis, when this one is behind, so they hold back broadcasts to its
+    // channels too; the mark lapses by itself if this instance dies.
+    private void markBacklog() {
+        try {
+            boolean behind = hub.backlog().behind();
+            long now = System.nanoTime();
+            if (behind == markedBehind && (!behind || now - markedAtNanos < BEHIND_REFRESH.toNanos())) {
+                return;
+            }
+            if (behind != markedBehind) {
+                LOG.log(Level.INFO, behind ? "behind: " + hub.backlog().describe() + "; broadcasts to its channels"
+                        + " are held back on every instance" : "caught up with the backlog");
+            }
+            markedBehind = behind;
+            markedAtNanos = now;
+            commands.async().eval(BEHIND_SCRIPT, ScriptOutputType.INTEGER, new String[] {behindKey},
+                    settings.instanceId().getBytes(StandardCharsets.UTF_8),
+                    (behind ? "1" : "0").getBytes(StandardCharsets.UTF_8),
+                    Long.toString(BEHIND_TTL.toMillis()).getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            // Redis unreachable: broadcasts are refused anyway, and a stale mark lapses by itself.
+            LOG.log(Level.DEBUG, "could not mark the backlog in Redis: " + e);
+        }
     }
 
     @Override
     public int subscribers(String channel) throws BusUnavailableException {
         try {
-            Long count = commands.async().<Long>eval(COUNT_SCRIPT, ScriptOutputType.INTEGER, new String[] {instancesKey},
-                            channel.getBytes(StandardCharsets.UTF_8), countsKeyPrefix.getBytes(StandardCharsets.UTF_8),
-                            Long.toString(STALE.toMillis()).getBytes(StandardCharsets.UTF_8))
-                    .get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            Long count = run(COUNT_SCRIPT, ScriptOutputType.INTEGER, new String[] {instancesKey},
+                    channel.getBytes(StandardCharsets.UTF_8), countsKeyPrefix.getBytes(StandardCharsets.UTF_8),
+                    Long.toString(STALE.toMillis()).getBytes(StandardCharsets.UTF_8));
             return count == null ? 0 : (int) Math.min(Integer.MAX_VALUE, count);
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             throw new BusUnavailableException("Redis did not answer (" + rootMessage(e) + ")", e);
@@ -365,6 +453,7 @@ public final class RedisBus implements Bus {
         try {
             commands.async().zrem(instancesKey, settings.instanceId().getBytes(StandardCharsets.UTF_8));
             commands.async().del(countsKey);
+            commands.async().hdel(behindKey, settings.instanceId());
         } catch (RuntimeException e) {
             // Redis unreachable at shutdown: the entries expire by themselves.
         }
@@ -558,6 +647,22 @@ public final class RedisBus implements Bus {
             dirtyCounts.addAll(subscriptions.keySet());
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** A Lua script and its SHA-1 digest, the name EVALSHA knows it by. */
+    private record Script(String text, String sha) {
+        Script(String text) {
+            this(text, sha1(text));
+        }
+
+        private static String sha1(String text) {
+            try {
+                return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
+                        .digest(text.getBytes(StandardCharsets.UTF_8)));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every JDK has SHA-1", e);
+            }
         }
     }
 

@@ -80,7 +80,10 @@ public final class EnvironmentConfig {
                         "a number of channels"),
                 seconds("BIFROST_AUTH_TIMEOUT_SECONDS", d.authTimeout()),
                 seconds("BIFROST_PING_INTERVAL_SECONDS", d.pingInterval()),
-                seconds("BIFROST_CLOSE_TIMEOUT_SECONDS", d.closeTimeout()));
+                seconds("BIFROST_CLOSE_TIMEOUT_SECONDS", d.closeTimeout()),
+                number("BIFROST_MAX_BACKLOG", d.maxBacklog(), 1, 1L << 40, "a number of deliveries"),
+                Duration.ofMillis(number("BIFROST_BACKLOG_WAIT_MS", d.backlogWait().toMillis(), 0, 60_000,
+                        "milliseconds")));
         if (limits.pingInterval().toSeconds() >= 55) {
             throw new ConfigException("BIFROST_PING_INTERVAL_SECONDS is " + limits.pingInterval().toSeconds()
                     + "; Heroku's router cuts connections idle for 55 s, so keep it well under that (default 15)");

@@ -12,6 +12,10 @@ import java.time.Duration;
  * @param authTimeout          how long a socket may stay open without authenticating
  * @param pingInterval         how often each socket is sent a ping frame; no answer by the next one closes it (4001)
  * @param closeTimeout         how long a closing socket gets to take its close frame before its TCP connection is cut
+ * @param maxBacklog           deliveries queued on this instance's sockets above which broadcasts to their channels
+ *                             are held back, on every instance
+ * @param backlogWait          how long a held-back broadcast request waits for the backlog to shrink before it gets
+ *                             503 with {@code Retry-After}
  */
 public record Limits(int maxBodyBytes,
                      int maxFrameBytes,
@@ -19,11 +23,13 @@ public record Limits(int maxBodyBytes,
                      int maxChannelsPerSocket,
                      Duration authTimeout,
                      Duration pingInterval,
-                     Duration closeTimeout) {
+                     Duration closeTimeout,
+                     long maxBacklog,
+                     Duration backlogWait) {
 
     /** The defaults, documented in the README's configuration table. */
     public static final Limits DEFAULTS = new Limits(64 * 1024, 64 * 1024, 1024 * 1024, 1000,
-            Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofSeconds(5));
+            Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofSeconds(5), 100_000, Duration.ofSeconds(2));
 
     /**
      * Checks every limit is usable.
@@ -36,6 +42,10 @@ public record Limits(int maxBodyBytes,
         positive("authTimeout", authTimeout.toMillis());
         positive("pingInterval", pingInterval.toMillis());
         positive("closeTimeout", closeTimeout.toMillis());
+        positive("maxBacklog", maxBacklog);
+        if (backlogWait.isNegative()) {
+            throw new IllegalArgumentException("backlogWait is " + backlogWait + "; it must be zero or positive");
+        }
     }
 
     /**
@@ -44,7 +54,7 @@ public record Limits(int maxBodyBytes,
      */
     public Limits withMaxBodyBytes(int bytes) {
         return new Limits(bytes, maxFrameBytes, sendQueueBytes, maxChannelsPerSocket, authTimeout, pingInterval,
-                closeTimeout);
+                closeTimeout, maxBacklog, backlogWait);
     }
 
     /**
@@ -53,7 +63,7 @@ public record Limits(int maxBodyBytes,
      */
     public Limits withMaxFrameBytes(int bytes) {
         return new Limits(maxBodyBytes, bytes, sendQueueBytes, maxChannelsPerSocket, authTimeout, pingInterval,
-                closeTimeout);
+                closeTimeout, maxBacklog, backlogWait);
     }
 
     /**
@@ -62,7 +72,7 @@ public record Limits(int maxBodyBytes,
      */
     public Limits withSendQueueBytes(long bytes) {
         return new Limits(maxBodyBytes, maxFrameBytes, bytes, maxChannelsPerSocket, authTimeout, pingInterval,
-                closeTimeout);
+                closeTimeout, maxBacklog, backlogWait);
     }
 
     /**
@@ -71,7 +81,7 @@ public record Limits(int maxBodyBytes,
      */
     public Limits withMaxChannelsPerSocket(int channels) {
         return new Limits(maxBodyBytes, maxFrameBytes, sendQueueBytes, channels, authTimeout, pingInterval,
-                closeTimeout);
+                closeTimeout, maxBacklog, backlogWait);
     }
 
     /**
@@ -80,7 +90,7 @@ public record Limits(int maxBodyBytes,
      */
     public Limits withAuthTimeout(Duration timeout) {
         return new Limits(maxBodyBytes, maxFrameBytes, sendQueueBytes, maxChannelsPerSocket, timeout, pingInterval,
-                closeTimeout);
+                closeTimeout, maxBacklog, backlogWait);
     }
 
     /**
@@ -89,7 +99,7 @@ public record Limits(int maxBodyBytes,
      */
     public Limits withPingInterval(Duration interval) {
         return new Limits(maxBodyBytes, maxFrameBytes, sendQueueBytes, maxChannelsPerSocket, authTimeout, interval,
-                closeTimeout);
+                closeTimeout, maxBacklog, backlogWait);
     }
 
     /**
@@ -98,7 +108,25 @@ public record Limits(int maxBodyBytes,
      */
     public Limits withCloseTimeout(Duration timeout) {
         return new Limits(maxBodyBytes, maxFrameBytes, sendQueueBytes, maxChannelsPerSocket, authTimeout, pingInterval,
-                timeout);
+                timeout, maxBacklog, backlogWait);
+    }
+
+    /**
+     * @param deliveries backlog limit
+     * @return a copy with that limit
+     */
+    public Limits withMaxBacklog(long deliveries) {
+        return new Limits(maxBodyBytes, maxFrameBytes, sendQueueBytes, maxChannelsPerSocket, authTimeout, pingInterval,
+                closeTimeout, deliveries, backlogWait);
+    }
+
+    /**
+     * @param wait how long a held-back broadcast waits
+     * @return a copy with that wait
+     */
+    public Limits withBacklogWait(Duration wait) {
+        return new Limits(maxBodyBytes, maxFrameBytes, sendQueueBytes, maxChannelsPerSocket, authTimeout, pingInterval,
+                closeTimeout, maxBacklog, wait);
     }
 
     private static void positive(String name, long value) {

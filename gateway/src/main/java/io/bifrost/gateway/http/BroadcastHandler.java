@@ -6,8 +6,11 @@ import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.time.Duration;
 import java.util.OptionalLong;
+import java.util.concurrent.locks.LockSupport;
 
+import io.bifrost.gateway.bus.BehindException;
 import io.bifrost.gateway.bus.Bus;
 import io.bifrost.gateway.bus.BusUnavailableException;
 import io.bifrost.gateway.hub.WireFrame;
@@ -19,6 +22,7 @@ import io.bifrost.protocol.TokenException;
 import io.bifrost.protocol.Tokens;
 
 import io.helidon.common.media.type.MediaTypes;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpMediaType;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
@@ -32,35 +36,43 @@ import io.helidon.webserver.http.ServerResponse;
 public final class BroadcastHandler implements Handler {
     private static final System.Logger LOG = System.getLogger(BroadcastHandler.class.getName());
 
+    /** Longest pause between two tries of a held-back broadcast: short, so a cleared backlog is taken up soon. */
+    private static final long MAX_PAUSE_NANOS = 10_000_000L;
+    /** What a held-back broadcast's 503 asks the caller to wait, in seconds. */
+    private static final String RETRY_AFTER_SECONDS = "1";
+
     private final Tokens tokens;
     private final Bus bus;
     private final Stats stats;
     private final int maxBodyBytes;
+    private final Duration backlogWait;
 
     /**
      * @param tokens       verifies broadcast tokens
      * @param bus          where accepted broadcasts go
      * @param stats        counters
      * @param maxBodyBytes largest body accepted
+     * @param backlogWait  how long a broadcast held back by a backlog waits before it gets 503
      */
-    public BroadcastHandler(Tokens tokens, Bus bus, Stats stats, int maxBodyBytes) {
+    public BroadcastHandler(Tokens tokens, Bus bus, Stats stats, int maxBodyBytes, Duration backlogWait) {
         this.tokens = tokens;
         this.bus = bus;
         this.stats = stats;
         this.maxBodyBytes = maxBodyBytes;
+        this.backlogWait = backlogWait;
     }
 
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
         long start = System.nanoTime();
         try {
-            answer(req, res);
+            answer(req, res, start);
         } finally {
             stats.broadcastRequest().recordNanos(System.nanoTime() - start);
         }
     }
 
-    private void answer(ServerRequest req, ServerResponse res) {
+    private void answer(ServerRequest req, ServerResponse res, long start) {
         boolean json = req.headers().contentType()
                 .map(type -> type.test(HttpMediaType.create(MediaTypes.APPLICATION_JSON)))
                 .orElse(false);
@@ -77,7 +89,8 @@ public final class BroadcastHandler implements Handler {
         }
         byte[] body;
         try (InputStream in = req.content().inputStream()) {
-            body = in.readNBytes(maxBodyBytes + 1);
+            // Exactly the declared length when there is one; a chunked body is read up to one byte past the limit.
+            body = declared.isPresent() ? in.readNBytes((int) declared.getAsLong()) : in.readNBytes(maxBodyBytes + 1);
         } catch (IOException | UncheckedIOException e) {
             reply(res, Status.BAD_REQUEST_400, "could not read the request body: " + e.getMessage());
             return;
@@ -121,14 +134,44 @@ public final class BroadcastHandler implements Handler {
         WireFrame frame = WireFrame.text(claims.message().encode());
         int deliveries;
         try {
-            deliveries = bus.publish(claims.channel(), frame);
+            deliveries = publish(claims.channel(), frame, start + backlogWait.toNanos());
+        } catch (BehindException e) {
+            refuse(res.header("Retry-After", RETRY_AFTER_SECONDS), Stats.Refusal.BACKLOG,
+                    Status.SERVICE_UNAVAILABLE_503, JsonReply.object("error", e.getMessage()
+                            + "; the broadcast was not sent, retry after " + RETRY_AFTER_SECONDS + " s"));
+            return;
         } catch (BusUnavailableException e) {
             LOG.log(Level.WARNING, "broadcast to " + claims.channel() + " refused: " + e.getMessage());
-            refuse(res, Stats.Refusal.UNAVAILABLE, Status.SERVICE_UNAVAILABLE_503, JsonReply.object("error", e.getMessage()));
+            refuse(res.header("Retry-After", RETRY_AFTER_SECONDS), Stats.Refusal.UNAVAILABLE,
+                    Status.SERVICE_UNAVAILABLE_503, JsonReply.object("error", e.getMessage()));
             return;
         }
         stats.broadcastAccepted();
-        JsonReply.send(res, Status.OK_200, JsonReply.object("message", "Success", "deliveries", deliveries));
+        // The one answer sent thousands of times a second: built without a JSON generator.
+        res.status(Status.OK_200).header(HeaderValues.CONTENT_TYPE_JSON)
+                .send("{\"message\":\"Success\",\"deliveries\":" + deliveries + "}");
+    }
+
+    // A broadcast held back by a backlog is tried again until it goes or its wait is over: the request itself
+    // slows the publisher to the pace the sockets are written at.
+    private int publish(String channel, WireFrame frame, long deadline) throws BusUnavailableException {
+        long pause = 1_000_000L;
+        boolean held = false;
+        while (true) {
+            try {
+                return bus.publish(channel, frame);
+            } catch (BehindException e) {
+                if (!held) {
+                    held = true;
+                    stats.broadcastHeld();
+                }
+                if (System.nanoTime() + pause > deadline) {
+                    throw e;
+                }
+                LockSupport.parkNanos(pause);
+                pause = Math.min(pause * 2, MAX_PAUSE_NANOS);
+            }
+        }
     }
 
     private String tooLarge() {

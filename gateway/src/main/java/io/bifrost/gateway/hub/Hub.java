@@ -22,15 +22,37 @@ public final class Hub {
 
     private final Shard[] shards = new Shard[SHARDS];
     private final LongAdder deliveries = new LongAdder();
+    private final Backlog backlog;
     private volatile Consumer<String> countListener = channel -> { };
 
     /**
      * An empty hub.
+     *
+     * @param backlog counts what its subscribers have queued and not yet written
      */
-    public Hub() {
+    public Hub(Backlog backlog) {
+        this.backlog = backlog;
         for (int i = 0; i < SHARDS; i++) {
             shards[i] = new Shard();
         }
+    }
+
+    /**
+     * @return what this instance's subscribers have queued and not yet written
+     */
+    public Backlog backlog() {
+        return backlog;
+    }
+
+    /**
+     * Whether a broadcast to the channel should wait: this instance is behind and would queue it on its sockets.
+     * A channel without local subscribers adds nothing to the backlog, so it is never held back here.
+     *
+     * @param channel the channel
+     * @return true to hold the broadcast back
+     */
+    public boolean behindOn(String channel) {
+        return backlog.behind() && count(channel) > 0;
     }
 
     /**

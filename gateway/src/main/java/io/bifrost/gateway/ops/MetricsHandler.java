@@ -50,6 +50,11 @@ public final class MetricsHandler implements Handler {
                 sessions.draining() ? 1 : 0);
         Stats.counter(out, "bifrost_deliveries_total", "Broadcast frames queued to this instance's sockets.",
                 hub.deliveries());
+        Stats.gauge(out, "bifrost_backlog_deliveries", "Deliveries queued on reading sockets and not yet written;"
+                + " above BIFROST_MAX_BACKLOG broadcasts to their channels are held back.", hub.backlog().pending());
+        Stats.gauge(out, "bifrost_backlog_stalled_deliveries", "Deliveries queued on sockets whose writes are"
+                + " blocked (not reading); not counted against BIFROST_MAX_BACKLOG.",
+                hub.backlog().stalled());
         stats.renderCounters(out);
         Stats.gauge(out, "bifrost_bus_up", "1 when the bus takes broadcasts (Redis reachable in cluster mode).",
                 bus.health().up() ? 1 : 0);

@@ -22,7 +22,9 @@ public final class Stats {
         /** Body over the limit. */
         TOO_LARGE,
         /** The bus could not take it (Redis down). */
-        UNAVAILABLE;
+        UNAVAILABLE,
+        /** Held back past its wait: an instance holding sockets on its channel was behind (BIFROST_MAX_BACKLOG). */
+        BACKLOG;
 
         String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -32,6 +34,7 @@ public final class Stats {
     private final LongAdder broadcastsAccepted = new LongAdder();
     private final Map<Refusal, LongAdder> broadcastsRefused = new EnumMap<>(Refusal.class);
     private final LongAdder slowConsumers = new LongAdder();
+    private final LongAdder broadcastsHeld = new LongAdder();
     private final Map<TokenException.Reason, LongAdder> authFailures = new EnumMap<>(TokenException.Reason.class);
     private final Histogram broadcastRequest = Histogram.latency();
     private final Histogram publishToDelivery = Histogram.latency();
@@ -60,6 +63,11 @@ public final class Stats {
      */
     public void broadcastRefused(Refusal why) {
         broadcastsRefused.get(why).increment();
+    }
+
+    /** A broadcast request waited for a backlog to shrink (whatever its outcome). */
+    public void broadcastHeld() {
+        broadcastsHeld.increment();
     }
 
     /** A socket was closed for not reading fast enough. */
@@ -112,6 +120,13 @@ public final class Stats {
     }
 
     /**
+     * @return broadcast requests that waited for a backlog since start
+     */
+    public long broadcastsHeld() {
+        return broadcastsHeld.sum();
+    }
+
+    /**
      * @return refused authentications since start
      */
     public long authFailures() {
@@ -125,6 +140,8 @@ public final class Stats {
                 .append("# TYPE bifrost_broadcasts_refused_total counter\n");
         broadcastsRefused.forEach((why, n) -> out.append("bifrost_broadcasts_refused_total{reason=\"")
                 .append(why.label()).append("\"} ").append(n.sum()).append('\n'));
+        counter(out, "bifrost_broadcasts_held_total", "Broadcast requests that waited for a backlog to shrink"
+                + " (BIFROST_MAX_BACKLOG), however they ended.", broadcastsHeld.sum());
         counter(out, "bifrost_slow_consumer_closes_total", "Sockets closed with 4008 for not reading fast enough.",
                 slowConsumers.sum());
         out.append("# HELP bifrost_auth_failures_total Socket authentications refused, by reason.\n")

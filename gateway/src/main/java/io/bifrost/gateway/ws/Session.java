@@ -47,6 +47,8 @@ final class Session implements WsListener, Subscriber {
     private static final WireFrame PONG_EVENT = WireFrame.text(new ServerFrame.Pong().encode());
     /** Frames coalesced into one socket write at most; bounds the copy made for the write. */
     private static final int MAX_BATCH_BYTES = 256 * 1024;
+    /** A write blocked this long means the socket is not reading (a writable socket's write returns at once). */
+    private static final long STALLED_AFTER_NANOS = 200_000_000L;
 
     private final Sessions sessions;
     private final long id;
@@ -60,6 +62,11 @@ final class Session implements WsListener, Subscriber {
     private final ConcurrentLinkedQueue<WireFrame> queue = new ConcurrentLinkedQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicBoolean writing = new AtomicBoolean();
+    private final Runnable drainTask = this::drain;
+    // When the write in progress began (0: none) and how many frames it carries: a socket whose write has been
+    // blocked for a while is not reading, and what it holds is not the gateway's lag (see Backlog).
+    private volatile long writeStartedNanos;
+    private volatile int writeFrames;
 
     private final ReentrantLock membership = new ReentrantLock();
     private final Set<String> channels = new LinkedHashSet<>();
@@ -263,6 +270,8 @@ final class Session implements WsListener, Subscriber {
             close(CloseReason.SLOW_CONSUMER);
             return false;
         }
+        // Counted before it is visible to the writer, so the count never runs below what is queued.
+        sessions.hub().backlog().queued();
         queue.add(frame);
         startWriter();
         return true;
@@ -286,15 +295,15 @@ final class Session implements WsListener, Subscriber {
 
     private void startWriter() {
         if (writing.compareAndSet(false, true)) {
-            sessions.executor().execute(this::drain);
+            sessions.executor().execute(drainTask);
         }
     }
 
     private void drain() {
         try {
             while (true) {
-                List<WireFrame> batch = pollBatch();
-                if (batch.isEmpty()) {
+                WireFrame first = queue.poll();
+                if (first == null) {
                     Closing close = closing.get();
                     if (close != null && !closeFrameSent) {
                         closeFrameSent = true;
@@ -312,7 +321,13 @@ final class Session implements WsListener, Subscriber {
                     }
                     continue;
                 }
-                write(batch);
+                WireFrame second = queue.poll();
+                if (second == null) {
+                    // The common case when the socket keeps up: one frame, written from its shared bytes.
+                    write(first.bytes(), 1, first.size());
+                } else {
+                    writeBatch(first, second);
+                }
             }
         } catch (RuntimeException e) {
             // The connection is gone (reset, closed under us): nothing more can be written to it.
@@ -321,45 +336,59 @@ final class Session implements WsListener, Subscriber {
         }
     }
 
-    private List<WireFrame> pollBatch() {
+    // Every frame waiting, up to MAX_BATCH_BYTES, copied into one array: one syscall for many frames.
+    private void writeBatch(WireFrame first, WireFrame second) {
         List<WireFrame> batch = new ArrayList<>();
-        int bytes = 0;
+        batch.add(first);
+        batch.add(second);
+        int bytes = first.size() + second.size();
         WireFrame frame;
         while (bytes < MAX_BATCH_BYTES && (frame = queue.poll()) != null) {
             batch.add(frame);
             bytes += frame.size();
         }
-        return batch;
+        byte[] joined = new byte[bytes];
+        int at = 0;
+        for (WireFrame f : batch) {
+            System.arraycopy(f.bytes(), 0, joined, at, f.size());
+            at += f.size();
+        }
+        write(joined, batch.size(), bytes);
     }
 
-    private void write(List<WireFrame> batch) {
-        int bytes = 0;
-        BufferData data;
-        if (batch.size() == 1) {
-            data = BufferData.create(batch.getFirst().bytes());
-            bytes = batch.getFirst().size();
-        } else {
-            BufferData[] parts = new BufferData[batch.size()];
-            for (int i = 0; i < parts.length; i++) {
-                parts[i] = BufferData.create(batch.get(i).bytes());
-                bytes += batch.get(i).size();
-            }
-            // A composite is copied into one array and written with one call: one syscall for many frames.
-            data = BufferData.create(parts);
-        }
+    private void write(byte[] bytes, int frames, int size) {
+        writeFrames = frames;
+        writeStartedNanos = System.nanoTime() | 1;
         try {
             // Whole frames only, each write atomic on the socket, so Helidon's own control frames never interleave.
-            connection.dataWriter().writeNow(data);
+            connection.dataWriter().writeNow(BufferData.create(bytes));
         } finally {
-            queuedBytes.addAndGet(-bytes);
+            writeStartedNanos = 0;
+            queuedBytes.addAndGet(-size);
+            sessions.hub().backlog().done(frames);
         }
     }
 
     private void dropQueue() {
         WireFrame frame;
+        int frames = 0;
         while ((frame = queue.poll()) != null) {
             queuedBytes.addAndGet(-frame.size());
+            frames++;
         }
+        sessions.hub().backlog().done(frames);
+    }
+
+    /**
+     * @param now the maintenance tick's time
+     * @return frames held by this socket if its write has been blocked since before the last tick, else 0
+     */
+    long stalledFrames(long now) {
+        long started = writeStartedNanos;
+        if (started == 0 || now - started < STALLED_AFTER_NANOS) {
+            return 0;
+        }
+        return writeFrames + (long) queue.size();
     }
 
     private void releaseChannels() {

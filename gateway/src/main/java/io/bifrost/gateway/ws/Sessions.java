@@ -167,13 +167,16 @@ public final class Sessions implements AutoCloseable {
 
     private void tick() {
         long now = System.nanoTime();
+        long stalled = 0;
         for (Session session : open) {
             try {
                 session.tick(now);
+                stalled += session.stalledFrames(now);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "maintenance of socket " + session.id() + " failed", e);
             }
         }
+        hub.backlog().stalled(stalled);
     }
 
     void opened(Session session) {

@@ -175,7 +175,7 @@ class BroadcastBadInputIT {
             HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
             assertTrue(request.bodyPublisher().orElseThrow().contentLength() < 0, "body must be sent chunked");
             Reply reply = new Reply(response.statusCode(), response.body(),
-                    response.headers().firstValue("Content-Type").orElse(""));
+                    response.headers().firstValue("Content-Type").orElse(""), "");
             f.assertRefusedAndNothingChanged(reply, 413, "larger");
         }
     }

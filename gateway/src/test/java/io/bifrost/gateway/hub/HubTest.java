@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HubTest {
     private static final Runnable NOTHING = () -> { };
 
-    private final Hub hub = new Hub();
+    private final Hub hub = new Hub(new Backlog(1_000));
 
     @Test
     void onlyTheFirstSubscriberOfAChannelIsReportedAsFirst() {
@@ -32,6 +32,17 @@ class HubTest {
         assertFalse(hub.add("room", new Recording(), NOTHING));
         assertFalse(hub.add("room", new Recording(), NOTHING));
         assertEquals(3, hub.count("room"));
+    }
+
+    @Test
+    void aBehindHubHoldsBackOnlyChannelsWithLocalSubscribers() {
+        Hub small = new Hub(new Backlog(1));
+        small.add("room", new Recording(), NOTHING);
+        assertFalse(small.behindOn("room"));
+        small.backlog().queued();
+        small.backlog().queued();
+        assertTrue(small.behindOn("room"));
+        assertFalse(small.behindOn("empty"), "a channel nobody here holds adds nothing to the backlog");
     }
 
     @Test

@@ -157,7 +157,8 @@ public final class TestGateway {
         try {
             HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
             return new Reply(response.statusCode(), response.body(),
-                    response.headers().firstValue("Content-Type").orElse(""));
+                    response.headers().firstValue("Content-Type").orElse(""),
+                    response.headers().firstValue("Retry-After").orElse(""));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -172,7 +173,8 @@ public final class TestGateway {
      * @param status      status code
      * @param body        body
      * @param contentType content type
+     * @param retryAfter  the Retry-After header, or empty
      */
-    public record Reply(int status, String body, String contentType) {
+    public record Reply(int status, String body, String contentType, String retryAfter) {
     }
 }
