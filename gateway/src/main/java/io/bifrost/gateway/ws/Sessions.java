@@ -6,9 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -38,7 +39,10 @@ public final class Sessions implements AutoCloseable {
     private final Stats stats;
     private final Set<Session> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong ids = new AtomicLong();
-    private final ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor();
+    // One virtual thread per write burst, started directly: an ExecutorService would also track every thread in a
+    // set, a cost paid per socket per broadcast. Nothing needs them tracked: forceClose fails a blocked write.
+    private final ThreadFactory writerThreads = Thread.ofVirtual().name("bifrost-writer").factory();
+    private final Executor writers = task -> writerThreads.newThread(task).start();
     private final ScheduledExecutorService maintenance;
     private volatile boolean draining;
 
@@ -157,7 +161,6 @@ public final class Sessions implements AutoCloseable {
         }
         maintenance.shutdownNow();
         open.forEach(Session::forceClose);
-        writers.shutdownNow();
     }
 
     @Override
@@ -207,7 +210,7 @@ public final class Sessions implements AutoCloseable {
         return stats;
     }
 
-    ExecutorService executor() {
+    Executor executor() {
         return writers;
     }
 }
