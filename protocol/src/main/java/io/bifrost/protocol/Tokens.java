@@ -1,6 +1,8 @@
 package io.bifrost.protocol;
 
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,7 +14,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
+import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -34,6 +41,10 @@ import static io.bifrost.protocol.TokenException.Reason;
  * Mints and verifies the two kinds of token with the shared secret: subscribe tokens ({@code channels}) and
  * broadcast tokens ({@code channel}, {@code message}). Verification accepts HS256, HS384 and HS512 and nothing else;
  * {@code exp} is optional and, when present, checked at the moment of verification.
+ *
+ * <p>Plain tokens (a header of {@code alg} and {@code typ} only; no registered claim except an {@code exp} more than a
+ * second away) are verified by a fast path that only ever accepts; everything else, and every refusal, goes through
+ * jjwt, which stays the single source of truth for errors.
  */
 public final class Tokens {
     /** HS512 keys shorter than 512 bits are weak (RFC 7518 §3.2); Bifrost's README asks for more than 64 characters. */
@@ -41,9 +52,22 @@ public final class Tokens {
     /** Longest channel name accepted, in characters. */
     public static final int MAX_CHANNEL_LENGTH = 256;
 
+    // Registered claims jjwt type-checks (exp aside, which the fast path checks itself): present means jjwt decides.
+    private static final Set<String> LEFT_TO_JJWT = Set.of("iss", "sub", "aud", "nbf", "iat", "jti");
+    // exp * 1000 must not overflow: jjwt's Date would wrap where the fast path must not.
+    private static final long MAX_FAST_EXP_SECONDS = Long.MAX_VALUE / 1000 - 1;
+    // Near its expiry a token goes to jjwt, whose decision and message are canonical.
+    private static final long FAST_EXP_MARGIN_MILLIS = 1000;
+
+    // The headers jjwt and most libraries write, recognized without decoding and parsing JSON on every call.
+    private static final List<CommonHeader> COMMON_HEADERS = commonHeaders();
+
     private final Map<HmacAlgorithm, SecretKey> keys = new EnumMap<>(HmacAlgorithm.class);
+    private final Map<HmacAlgorithm, MacPool> macs = new EnumMap<>(HmacAlgorithm.class);
     private final JwtParser parser;
     private final Clock clock;
+    private final boolean fastPath;
+    private final LongAdder fastAcceptances = new LongAdder();
 
     /**
      * @param secret the shared secret, at least {@value #MIN_SECRET_BYTES} bytes in UTF-8
@@ -57,15 +81,27 @@ public final class Tokens {
      * @param clock  the clock {@code exp} is checked against
      */
     public Tokens(String secret, Clock clock) {
+        this(secret, clock, true);
+    }
+
+    /**
+     * @param secret   the shared secret
+     * @param clock    the clock {@code exp} is checked against
+     * @param fastPath false to verify every token with jjwt only, for tests that compare both paths
+     */
+    Tokens(String secret, Clock clock, boolean fastPath) {
         byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
         if (bytes.length < MIN_SECRET_BYTES) {
             throw new IllegalArgumentException("JWT secret is " + bytes.length + " bytes; HS512 needs at least "
                     + MIN_SECRET_BYTES + " (generate one with: openssl rand -hex 64)");
         }
         for (HmacAlgorithm alg : HmacAlgorithm.values()) {
-            keys.put(alg, new SecretKeySpec(bytes, alg.jcaName()));
+            SecretKey key = new SecretKeySpec(bytes, alg.jcaName());
+            keys.put(alg, key);
+            macs.put(alg, new MacPool(alg, key));
         }
         this.clock = clock;
+        this.fastPath = fastPath;
         this.parser = Jwts.parser()
                 .json(new ParssonJwtJson.Reading())
                 .clock(() -> Date.from(clock.instant()))
@@ -86,8 +122,8 @@ public final class Tokens {
      * @throws TokenException with the precise reason it cannot be used
      */
     public SubscribeClaims verifySubscribe(String token) throws TokenException {
-        Claims claims = verify(token);
-        Object channels = claims.get("channels");
+        Verified verified = verify(token);
+        Object channels = verified.claims().get("channels");
         if (channels == null) {
             throw new TokenException(Reason.MISSING_CLAIM, "token has no \"channels\" claim");
         }
@@ -99,7 +135,7 @@ public final class Tokens {
         for (Object channel : list) {
             names.add(channelName(channel, "\"channels\" entry"));
         }
-        return new SubscribeClaims(names, expiry(claims));
+        return new SubscribeClaims(names, verified.expiresAt());
     }
 
     /**
@@ -110,7 +146,8 @@ public final class Tokens {
      * @throws TokenException with the precise reason it cannot be used
      */
     public BroadcastClaims verifyBroadcast(String token) throws TokenException {
-        Claims claims = verify(token);
+        Verified verified = verify(token);
+        Map<String, ?> claims = verified.claims();
         Object channel = claims.get("channel");
         if (channel == null) {
             throw new TokenException(Reason.MISSING_CLAIM, "token has no \"channel\" claim");
@@ -130,7 +167,7 @@ public final class Tokens {
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> body = (Map<String, Object>) map;
-        return new BroadcastClaims(name, new ServerFrame.Message(body), expiry(claims));
+        return new BroadcastClaims(name, new ServerFrame.Message(body), verified.expiresAt());
     }
 
     /**
@@ -183,10 +220,27 @@ public final class Tokens {
         return claims;
     }
 
-    private Claims verify(String token) throws TokenException {
+    /** How many tokens the fast path accepted: tests prove with it that the fast path is taken. */
+    long fastAcceptances() {
+        return fastAcceptances.sum();
+    }
+
+    private Verified verify(String token) throws TokenException {
+        if (fastPath) {
+            Verified verified = verifyFast(token);
+            if (verified != null) {
+                fastAcceptances.increment();
+                return verified;
+            }
+        }
+        return verifyWithJjwt(token);
+    }
+
+    private Verified verifyWithJjwt(String token) throws TokenException {
         checkHeader(token);
         try {
-            return parser.parseSignedClaims(token).getPayload();
+            Claims claims = parser.parseSignedClaims(token).getPayload();
+            return new Verified(claims, Optional.ofNullable(claims.getExpiration()).map(Date::toInstant));
         } catch (ExpiredJwtException e) {
             throw new TokenException(Reason.EXPIRED, "token expired at " + e.getClaims().getExpiration().toInstant());
         } catch (PrematureJwtException e) {
@@ -240,8 +294,240 @@ public final class Tokens {
         return name;
     }
 
-    private static Optional<Instant> expiry(Claims claims) {
-        Date exp = claims.getExpiration();
-        return Optional.ofNullable(exp).map(Date::toInstant);
+    /**
+     * Verifies a plain token without jjwt, or returns null for jjwt to decide: it accepts only what jjwt would accept
+     * with the very same claims, and never refuses.
+     */
+    private Verified verifyFast(String token) {
+        if (token == null) {
+            return null;
+        }
+        int firstDot = token.indexOf('.');
+        int secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
+        if (firstDot <= 0 || secondDot <= firstDot + 1 || secondDot == token.length() - 1
+                || token.indexOf('.', secondDot + 1) >= 0) {
+            return null;
+        }
+        HmacAlgorithm algorithm = headerAlgorithm(token, firstDot);
+        if (algorithm == null) {
+            return null;
+        }
+        MacPool pool = macs.get(algorithm);
+        byte[] signature = decodeBase64Url(token, secondDot + 1, token.length());
+        if (signature == null || signature.length != pool.macLength()) {
+            return null;
+        }
+        byte[] payloadBytes = decodeBase64Url(token, firstDot + 1, secondDot);
+        if (payloadBytes == null) {
+            return null;
+        }
+        // Every character is base64url (decoded above), so the signing input is the token's ASCII prefix.
+        Mac mac = pool.take();
+        mac.update(token.getBytes(StandardCharsets.US_ASCII), 0, secondDot);
+        byte[] expected = mac.doFinal();
+        pool.give(mac);
+        if (!MessageDigest.isEqual(expected, signature)) {
+            return null;
+        }
+        Map<String, Object> claims = parseJsonObject(payloadBytes);
+        if (claims == null || !plainClaims(claims)) {
+            return null;
+        }
+        Optional<Instant> expiresAt = Optional.empty();
+        if (claims.containsKey("exp")) {
+            if (!(claims.get("exp") instanceof Long exp) || exp < 0 || exp > MAX_FAST_EXP_SECONDS
+                    || clock.millis() >= exp * 1000 - FAST_EXP_MARGIN_MILLIS) {
+                return null;
+            }
+            expiresAt = Optional.of(Instant.ofEpochSecond(exp));
+        }
+        return new Verified(claims, expiresAt);
+    }
+
+    // The header's algorithm if the header is plain (alg and typ only), else null.
+    private static HmacAlgorithm headerAlgorithm(String token, int headerLength) {
+        for (CommonHeader common : COMMON_HEADERS) {
+            if (common.encoded().length() == headerLength && token.startsWith(common.encoded())) {
+                return common.algorithm();
+            }
+        }
+        Map<String, Object> header = parseJsonObject(decodeBase64Url(token, 0, headerLength));
+        if (header == null || !(header.get("alg") instanceof String alg) || !plainHeader(header)) {
+            return null;
+        }
+        return HmacAlgorithm.byHeader(alg);
+    }
+
+    // jjwt would refuse other header parameters (crit, zip, b64, cty...) or treat them specially.
+    private static boolean plainHeader(Map<String, Object> header) {
+        for (Map.Entry<String, Object> entry : header.entrySet()) {
+            switch (entry.getKey()) {
+                case "alg" -> {
+                }
+                case "typ" -> {
+                    if (!(entry.getValue() instanceof String)) {
+                        return false;
+                    }
+                }
+                default -> {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    // jjwt trims claim names and refuses blank ones, so such names would give it different claims.
+    private static boolean plainClaims(Map<String, Object> claims) {
+        for (String name : claims.keySet()) {
+            if (name.isEmpty() || Character.isWhitespace(name.charAt(0))
+                    || Character.isWhitespace(name.charAt(name.length() - 1)) || LEFT_TO_JJWT.contains(name)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // Null unless the bytes are well-formed UTF-8 of a JSON object: jjwt's reader would replace bad bytes, not fail.
+    private static Map<String, Object> parseJsonObject(byte[] utf8) {
+        if (utf8 == null) {
+            return null;
+        }
+        String text = new String(utf8, StandardCharsets.UTF_8);
+        if (text.indexOf('\uFFFD') >= 0) {
+            return null;
+        }
+        try {
+            return Json.parseObject(text);
+        } catch (InvalidJsonException | RuntimeException e) {
+            // The fast path never refuses: jjwt will parse this again and say what is wrong.
+            return null;
+        }
+    }
+
+    /**
+     * Decodes {@code text[from, to)} as unpadded base64url, ignoring the unused low bits of the last character as
+     * both java.util.Base64 and jjwt do; null for any other character or a length no encoding produces.
+     */
+    static byte[] decodeBase64Url(String text, int from, int to) {
+        int length = to - from;
+        if (length <= 0 || length % 4 == 1) {
+            return null;
+        }
+        byte[] out = new byte[length * 6 / 8];
+        int bits = 0;
+        int pending = 0;
+        int o = 0;
+        for (int i = from; i < to; i++) {
+            int sextet = sextet(text.charAt(i));
+            if (sextet < 0) {
+                return null;
+            }
+            bits = (bits << 6 | sextet) & 0xFFFF;
+            pending += 6;
+            if (pending >= 8) {
+                pending -= 8;
+                out[o++] = (byte) (bits >> pending);
+            }
+        }
+        return out;
+    }
+
+    private static int sextet(char c) {
+        if (c >= 'A' && c <= 'Z') {
+            return c - 'A';
+        }
+        if (c >= 'a' && c <= 'z') {
+            return c - 'a' + 26;
+        }
+        if (c >= '0' && c <= '9') {
+            return c - '0' + 52;
+        }
+        return c == '-' ? 62 : c == '_' ? 63 : -1;
+    }
+
+    private static List<CommonHeader> commonHeaders() {
+        Base64.Encoder encoder = Base64.getUrlEncoder().withoutPadding();
+        List<CommonHeader> headers = new ArrayList<>();
+        for (HmacAlgorithm algorithm : HmacAlgorithm.values()) {
+            String alg = "\"alg\":\"" + algorithm.name() + "\"";
+            for (String json : List.of("{" + alg + "}", "{" + alg + ",\"typ\":\"JWT\"}", "{\"typ\":\"JWT\"," + alg + "}")) {
+                headers.add(new CommonHeader(encoder.encodeToString(json.getBytes(StandardCharsets.US_ASCII)), algorithm));
+            }
+        }
+        return List.copyOf(headers);
+    }
+
+    /**
+     * A header as it appears in tokens.
+     *
+     * @param encoded   the header's base64url text
+     * @param algorithm its {@code alg}
+     */
+    private record CommonHeader(String encoded, HmacAlgorithm algorithm) {
+    }
+
+    /**
+     * What verification yields on either path, so both feed the same claim checks.
+     *
+     * @param claims    the payload's claims as the JSON codec read them
+     * @param expiresAt the {@code exp} claim
+     */
+    private record Verified(Map<String, ?> claims, Optional<Instant> expiresAt) {
+    }
+
+    /**
+     * Initialized {@link Mac}s of one algorithm, reused: creating and initializing one costs more than a MAC. Not a
+     * ThreadLocal, because callers are virtual threads; bounded, because a burst must not leave thousands behind.
+     */
+    private static final class MacPool {
+        private static final int MAX_IDLE = 64;
+
+        private final HmacAlgorithm algorithm;
+        private final SecretKey key;
+        private final int macLength;
+        private final ConcurrentLinkedQueue<Mac> idle = new ConcurrentLinkedQueue<>();
+        private final AtomicInteger idleCount = new AtomicInteger();
+
+        MacPool(HmacAlgorithm algorithm, SecretKey key) {
+            this.algorithm = algorithm;
+            this.key = key;
+            Mac first = create();
+            this.macLength = first.getMacLength();
+            give(first);
+        }
+
+        int macLength() {
+            return macLength;
+        }
+
+        Mac take() {
+            Mac mac = idle.poll();
+            if (mac == null) {
+                return create();
+            }
+            idleCount.decrementAndGet();
+            return mac;
+        }
+
+        // Only a Mac whose doFinal completed comes back, so every pooled Mac is reset and ready.
+        void give(Mac mac) {
+            if (idleCount.incrementAndGet() <= MAX_IDLE) {
+                idle.offer(mac);
+            } else {
+                idleCount.decrementAndGet();
+            }
+        }
+
+        private Mac create() {
+            try {
+                Mac mac = Mac.getInstance(algorithm.jcaName());
+                mac.init(key);
+                return mac;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("this JVM cannot compute " + algorithm.jcaName() + " (" + e.getMessage()
+                        + "); run Bifrost on a JDK with the standard SunJCE provider", e);
+            }
+        }
     }
 }

@@ -7,23 +7,30 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
+import java.util.stream.Stream;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TokensTest {
@@ -35,6 +42,8 @@ class TokensTest {
     static final long T_SECONDS = 1_893_456_000L;
 
     private final Tokens tokens = new Tokens(SECRET, at(T));
+    /** The same verifier with the fast path off: jjwt decides everything, as before the fast path existed. */
+    private final Tokens jjwtOnly = new Tokens(SECRET, at(T), false);
 
     static Clock at(Instant instant) {
         return Clock.fixed(instant, ZoneOffset.UTC);
@@ -50,11 +59,24 @@ class TokensTest {
 
     /** A token signed by hand, as another JWT library would: header and payload exactly as given. */
     static String handSigned(String secret, String headerJson, String payloadJson) throws Exception {
-        String signingInput = b64(headerJson) + "." + b64(payloadJson);
-        Mac mac = Mac.getInstance("HmacSHA512");
-        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA512"));
-        byte[] signature = mac.doFinal(signingInput.getBytes(StandardCharsets.US_ASCII));
-        return signingInput + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(signature);
+        return handSigned(secret, HmacAlgorithm.HS512, headerJson, payloadJson);
+    }
+
+    static String handSigned(String secret, HmacAlgorithm algorithm, String headerJson, String payloadJson)
+            throws Exception {
+        return signed(secret, algorithm, b64(headerJson) + "." + b64(payloadJson));
+    }
+
+    /** Appends the signature of {@code signingInput}, whatever its characters, unpadded. */
+    static String signed(String secret, HmacAlgorithm algorithm, String signingInput) throws Exception {
+        return signingInput + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(
+                mac(secret, algorithm, signingInput.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static byte[] mac(String secret, HmacAlgorithm algorithm, byte[] input) throws Exception {
+        Mac mac = Mac.getInstance(algorithm.jcaName());
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), algorithm.jcaName()));
+        return mac.doFinal(input);
     }
 
     static TokenException refusedSubscribe(Tokens tokens, String token) {
@@ -535,6 +557,282 @@ class TokensTest {
             assertEquals(TokenException.Reason.INVALID_CLAIM, e.reason(), String.valueOf(event));
             assertEquals("\"message\" has no string \"event\"; clients switch on it", e.getMessage());
         }
+    }
+
+    // ---- fast path: the same decisions as jjwt ----
+
+    /**
+     * What a verifier made of a token, comparable across the two paths: the claims and encoded frame it accepted, or
+     * the refusal's reason and message.
+     */
+    record Outcome(Object claims, String frame, TokenException.Reason reason, String message) {
+        static Outcome ofSubscribe(Tokens tokens, String token) {
+            try {
+                return new Outcome(tokens.verifySubscribe(token), null, null, null);
+            } catch (TokenException e) {
+                return new Outcome(null, null, e.reason(), e.getMessage());
+            }
+        }
+
+        static Outcome ofBroadcast(Tokens tokens, String token) {
+            try {
+                BroadcastClaims claims = tokens.verifyBroadcast(token);
+                return new Outcome(claims, claims.message().encode(), null, null);
+            } catch (TokenException e) {
+                return new Outcome(null, null, e.reason(), e.getMessage());
+            }
+        }
+    }
+
+    /** Verifies with the fast path and with jjwt alone; returns how many verifications the fast path accepted. */
+    private long assertSameOutcomes(String token) {
+        long before = tokens.fastAcceptances();
+        assertEquals(Outcome.ofSubscribe(jjwtOnly, token), Outcome.ofSubscribe(tokens, token), "verifySubscribe");
+        assertEquals(Outcome.ofBroadcast(jjwtOnly, token), Outcome.ofBroadcast(tokens, token), "verifyBroadcast");
+        assertEquals(0, jjwtOnly.fastAcceptances(), "the fast path ran although it was off");
+        return tokens.fastAcceptances() - before;
+    }
+
+    @Test
+    void plainBroadcastTokenIsAcceptedByTheFastPath() throws Exception {
+        String token = tokens.broadcastToken("user:1", message("e", "d"), Duration.ofMinutes(1));
+
+        BroadcastClaims claims = tokens.verifyBroadcast(token);
+
+        assertEquals(1, tokens.fastAcceptances());
+        assertEquals(jjwtOnly.verifyBroadcast(token), claims);
+        assertEquals(Optional.of(T.plusSeconds(60)), claims.expiresAt());
+    }
+
+    @ParameterizedTest
+    @EnumSource(HmacAlgorithm.class)
+    void validTokensOfEveryAlgorithmTakeTheFastPathWithTheSameClaims(HmacAlgorithm algorithm) {
+        Map<String, Object> broadcast = new LinkedHashMap<>();
+        broadcast.put("channel", "user:1");
+        broadcast.put("message", message("new_item", "{\"id\":7}"));
+        broadcast.put("exp", T_SECONDS + 3600);
+        List<String> valid = List.of(
+                tokens.mint(broadcast, algorithm),
+                tokens.mint(Map.of("channels", List.of("user:1", "global")), algorithm),
+                tokens.mint(Map.of("channels", List.of(), "exp", T_SECONDS + 2), algorithm),
+                tokens.broadcastToken("global", message("e", "d"), Duration.ofHours(1)),
+                tokens.broadcastToken("global", message("e", "d"), null),
+                tokens.subscribeToken(List.of("user:1"), Duration.ofSeconds(60)),
+                tokens.subscribeToken(List.of("a", "b"), null));
+
+        for (String token : valid) {
+            assertEquals(2, assertSameOutcomes(token), token);
+        }
+    }
+
+    @Test
+    void messageFrameIsByteIdenticalOnBothPaths() throws Exception {
+        String message = "{\"event\":\"new_item\",\"data\":\"{\\\"id\\\":7}\",\"nested\":{\"a\":{\"b\":[],\"c\":{}}},"
+                + "\"array\":[1,\"two\",[3,[4.0]],{\"x\":null}],\"unicode\":\"héllo ✓ 😀 \\u0000 \\\" \\\\ \\n \\u2028\","
+                + "\"big\":123456789012345678901234567890,\"negativeBig\":-98765432109876543210,"
+                + "\"longMax\":9223372036854775807,\"longMin\":-9223372036854775808,\"zero\":0,\"minusZero\":-0,"
+                + "\"fraction\":1.50,\"exponent\":1E+3,\"small\":-2.5e-7,\"precise\":3.14159265358979323846264338327950,"
+                + "\"yes\":true,\"no\":false,\"nothing\":null,\"zeta\":\"last key stays last\"}";
+        String token = handSigned(SECRET, "{\"alg\":\"HS512\",\"typ\":\"JWT\"}",
+                "{\"channel\":\"user:1\",\"message\":" + message + ",\"exp\":" + (T_SECONDS + 60) + "}");
+
+        BroadcastClaims fast = tokens.verifyBroadcast(token);
+        BroadcastClaims slow = jjwtOnly.verifyBroadcast(token);
+
+        assertEquals(1, tokens.fastAcceptances());
+        assertEquals(slow.message().encode(), fast.message().encode());
+        assertEquals(List.copyOf(slow.message().body().keySet()), List.copyOf(fast.message().body().keySet()));
+        assertEquals(slow, fast);
+        assertEquals(Json.write(Json.parseObject(message)), fast.message().encode());
+    }
+
+    static Stream<Arguments> trickyTokens() throws Exception {
+        Tokens minter = new Tokens(SECRET, at(T));
+        Tokens other = new Tokens(OTHER_SECRET, at(T));
+        String header = "{\"alg\":\"HS512\"}";
+        String body = "\"channel\":\"user:1\",\"message\":{\"event\":\"e\",\"data\":\"d\"}";
+        String plain = handSigned(SECRET, header, "{" + body + "}");
+        String[] parts = plain.split("\\.");
+        String hs256Signature = Base64.getUrlEncoder().withoutPadding().encodeToString(
+                mac(SECRET, HmacAlgorithm.HS256, (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII)));
+        List<Arguments> cases = new ArrayList<>();
+        cases.add(Arguments.of("plain", plain, true));
+        cases.add(Arguments.of("typ header", handSigned(SECRET, "{\"typ\":\"JWT\",\"alg\":\"HS512\"}", "{" + body + "}"),
+                true));
+        // Headers no common encoding matches: the fast path parses them.
+        cases.add(Arguments.of("spaced header with another typ", handSigned(SECRET, HmacAlgorithm.HS384,
+                " { \"alg\" : \"HS384\", \"typ\" : \"at+jwt\" } ", "{" + body + "}"), true));
+        cases.add(Arguments.of("header with an empty typ", handSigned(SECRET, HmacAlgorithm.HS256,
+                "{\"typ\":\"\",\"alg\":\"HS256\"}", "{" + body + "}"), true));
+        for (HmacAlgorithm algorithm : HmacAlgorithm.values()) {
+            cases.add(Arguments.of("another secret " + algorithm,
+                    other.mint(Map.of("channel", "c", "message", message("e", "d")), algorithm), false));
+        }
+        cases.add(Arguments.of("signature of HS256 length under HS512", parts[0] + "." + parts[1] + "." + hs256Signature,
+                false));
+        cases.add(Arguments.of("signature one character short", plain.substring(0, plain.length() - 1), false));
+        cases.add(Arguments.of("signature four characters short", plain.substring(0, plain.length() - 4), false));
+        cases.add(Arguments.of("signature one character long", plain + "A", false));
+        cases.add(Arguments.of("signature with padding", plain + "==", false));
+        cases.add(Arguments.of("signature with a non-base64url character", plain.substring(0, plain.length() - 1) + "+",
+                false));
+        cases.add(Arguments.of("unused bits of the signature's last character set",
+                plain.substring(0, plain.length() - 1) + (char) (plain.charAt(plain.length() - 1) + 1), true));
+        cases.add(Arguments.of("padded base64 everywhere", paddedHandSigned("{\"alg\":\"HS256\",\"typ\":\"JW\"}",
+                "{\"channels\":[\"u\"],\"message\":{\"event\":\"e\"}}"), false));
+        cases.add(Arguments.of("unused bits of the payload's last character set", nonCanonicalPayload(header, body),
+                true));
+        for (String extra : new String[] {"\"kid\":\"k1\"", "\"crit\":[\"exp\"]", "\"zip\":\"DEF\"", "\"cty\":\"JWT\"",
+                "\"b64\":false", "\"typ\":1", "\"typ\":null", "\" alg\":\"HS512\""}) {
+            cases.add(Arguments.of("header with " + extra,
+                    handSigned(SECRET, "{\"alg\":\"HS512\"," + extra + "}", "{" + body + "}"), false));
+        }
+        cases.add(Arguments.of("alg none", b64("{\"alg\":\"none\"}") + "." + b64("{" + body + "}") + ".", false));
+        cases.add(Arguments.of("alg none with a signature", b64("{\"alg\":\"none\"}") + "." + parts[1] + "." + parts[2],
+                false));
+        cases.add(Arguments.of("alg RS256", b64("{\"alg\":\"RS256\"}") + "." + parts[1] + "." + parts[2], false));
+        cases.add(Arguments.of("alg hs512", handSigned(SECRET, "{\"alg\":\"hs512\"}", "{" + body + "}"), false));
+        cases.add(Arguments.of("alg HS512 with a space", handSigned(SECRET, "{\"alg\":\" HS512\"}", "{" + body + "}"),
+                false));
+        cases.add(Arguments.of("alg HS256, signed with HS512", b64("{\"alg\":\"HS256\"}") + "." + parts[1] + "."
+                + parts[2], false));
+        for (long exp : new long[] {T_SECONDS - 3600, T_SECONDS - 1, T_SECONDS, T_SECONDS + 1}) {
+            cases.add(Arguments.of("exp " + (exp - T_SECONDS) + " s from now",
+                    handSigned(SECRET, header, "{" + body + ",\"exp\":" + exp + "}"), false));
+        }
+        cases.add(Arguments.of("exp 2 s from now", handSigned(SECRET, header, "{" + body + ",\"exp\":" + (T_SECONDS + 2)
+                + "}"), true));
+        for (String exp : new String[] {"\"" + (T_SECONDS + 60) + "\"", "\"2030-01-01T01:00:00Z\"", "\"soon\"",
+                (T_SECONDS + 60) + ".5", (T_SECONDS + 60) + ".0", "1e10", "null", "true", "[]", "{}", "\"\"",
+                "9223372036854775807", "9223372036854775", "-9223372036854776", "-1", "100000000000000000000"}) {
+            cases.add(Arguments.of("exp " + exp, handSigned(SECRET, header, "{" + body + ",\"exp\":" + exp + "}"), false));
+        }
+        for (String claim : new String[] {"\"nbf\":" + (T_SECONDS + 3600), "\"nbf\":" + (T_SECONDS - 3600),
+                "\"nbf\":\"x\"", "\"iat\":" + T_SECONDS, "\"iat\":\"yesterday\"", "\"iss\":\"me\"", "\"iss\":7",
+                "\"sub\":[]", "\"aud\":[\"a\",\"b\"]", "\"aud\":3", "\"jti\":\"id\"", "\"jti\":{}", "\" exp\":1",
+                "\"exp \":" + (T_SECONDS - 1), "\"\":1", "\" \":1", "\"\\tchannel\":\"x\""}) {
+            cases.add(Arguments.of("claim " + claim, handSigned(SECRET, header, "{" + body + "," + claim + "}"), false));
+        }
+        // U+00A0 is no Character.isWhitespace, so jjwt keeps the name as it is, and so may the fast path.
+        cases.add(Arguments.of("claim named with a trailing no-break space", handSigned(SECRET, header,
+                "{" + body + ",\"channel\\u00a0\":\"y\"}"), true));
+        for (String payload : new String[] {"[]", "[{}]", "\"x\"", "42", "null", "abc", "", " ", "{", "{} x",
+                "\uFEFF{" + body + "}"}) {
+            cases.add(Arguments.of("payload " + payload, handSigned(SECRET, header, payload), false));
+        }
+        cases.add(Arguments.of("payload with whitespace around", handSigned(SECRET, header, " \n{" + body + "}\t "),
+                true));
+        cases.add(Arguments.of("payload with duplicate channel", handSigned(SECRET, header,
+                "{\"channel\":\"a\",\"channels\":[\"a\"],\"channel\":\"b\",\"channels\":[\"b\"],\"message\":{\"event\":\"e\","
+                        + "\"data\":1,\"event\":\"f\"}}"), true));
+        cases.add(Arguments.of("payload with duplicate exp", handSigned(SECRET, header,
+                "{" + body + ",\"exp\":" + (T_SECONDS + 60) + ",\"exp\":" + (T_SECONDS - 60) + "}"), false));
+        cases.add(Arguments.of("payload with a null channel", handSigned(SECRET, header,
+                "{\"channel\":null,\"channels\":null,\"message\":null}"), true));
+        cases.add(Arguments.of("payload of invalid UTF-8", signed(SECRET, HmacAlgorithm.HS512, b64(header) + "."
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(
+                        new byte[] {'{', '"', 'c', (byte) 0xC3, '(', '"', ':', '1', '}'})), false));
+        cases.add(Arguments.of("payload with a replacement character", handSigned(SECRET, header,
+                "{" + body + ",\"x\":\"\uFFFD\"}"), false));
+        cases.add(Arguments.of("header of invalid UTF-8", signed(SECRET, HmacAlgorithm.HS512,
+                Base64.getUrlEncoder().withoutPadding().encodeToString(
+                        new byte[] {'{', '"', 'a', 'l', 'g', '"', ':', '"', 'H', 'S', '5', '1', '2', '"', ',', '"',
+                                (byte) 0xFF, '"', ':', '1', '}'}) + "." + b64("{" + body + "}")), false));
+        cases.add(Arguments.of("truncated after the payload", parts[0] + "." + parts[1], false));
+        cases.add(Arguments.of("truncated after the payload's dot", parts[0] + "." + parts[1] + ".", false));
+        cases.add(Arguments.of("truncated after the header", parts[0] + ".", false));
+        cases.add(Arguments.of("truncated in the payload", parts[0] + "." + parts[1].substring(0, 10), false));
+        cases.add(Arguments.of("empty payload", signed(SECRET, HmacAlgorithm.HS512, parts[0] + "."), false));
+        cases.add(Arguments.of("extra dot at the end", plain + ".", false));
+        cases.add(Arguments.of("extra part", plain + ".e30", false));
+        cases.add(Arguments.of("five parts", plain + ".e30.e30", false));
+        cases.add(Arguments.of("doubled dot", parts[0] + ".." + parts[1] + "." + parts[2], false));
+        cases.add(Arguments.of("leading space", " " + plain, false));
+        cases.add(Arguments.of("trailing newline", plain + "\n", false));
+        cases.add(Arguments.of("empty", "", false));
+        cases.add(Arguments.of("null", null, false));
+        cases.add(Arguments.of("channel that is a number", minter.mint(Map.of("channel", 7, "message", message("e", "d")),
+                HmacAlgorithm.HS384), true));
+        cases.add(Arguments.of("message without event", minter.mint(Map.of("channel", "c", "message", Map.of("data", "d")),
+                HmacAlgorithm.HS256), true));
+        cases.add(Arguments.of("channels with a null entry", handSigned(SECRET, header, "{\"channels\":[\"a\",null]}"),
+                true));
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("trickyTokens")
+    void trickyTokensAreDecidedExactlyAsJjwtDecides(String name, String token, boolean fast) {
+        long fastAcceptances = assertSameOutcomes(token);
+
+        assertEquals(fast ? 2 : 0, fastAcceptances, fast ? "the fast path should have accepted this token"
+                : "the fast path accepted a token it must leave to jjwt");
+    }
+
+    @Test
+    void macsAreReusedAcrossVerificationsAndThreads() throws Exception {
+        String token = tokens.broadcastToken("c", message("e", "d"), Duration.ofHours(1));
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 16; i++) {
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    for (int j = 0; j < 200; j++) {
+                        assertEquals("c", tokens.verifyBroadcast(token).channel());
+                        assertEquals(TokenException.Reason.BAD_SIGNATURE,
+                                refusedBroadcast(tokens, token.substring(0, token.length() - 2) + "AA").reason());
+                    }
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+
+        assertEquals(List.of(), failures);
+        assertEquals(16 * 200, tokens.fastAcceptances());
+    }
+
+    @Test
+    void base64UrlDecodingMatchesTheJdksForEveryLength() {
+        Random random = new Random(42);
+        for (int length = 1; length < 200; length++) {
+            byte[] bytes = new byte[length];
+            random.nextBytes(bytes);
+            String encoded = "x." + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes) + ".y";
+
+            assertArrayEquals(bytes, Tokens.decodeBase64Url(encoded, 2, encoded.length() - 2), encoded);
+        }
+        for (String invalid : new String[] {"", "A", "AAAAA", "AA=", "AAA=", "AA+A", "AA/A", "AA.A", "AA A", "AAé"}) {
+            assertNull(Tokens.decodeBase64Url(invalid, 0, invalid.length()), invalid);
+        }
+        assertArrayEquals(Base64.getUrlDecoder().decode("QR"), Tokens.decodeBase64Url("QR", 0, 2));
+        assertArrayEquals(Base64.getUrlDecoder().decode("QUF"), Tokens.decodeBase64Url("QUF", 0, 3));
+    }
+
+    /** Header and payload base64url-encoded with '=' padding, as a careless library might, and signed so. */
+    private static String paddedHandSigned(String headerJson, String payloadJson) throws Exception {
+        Base64.Encoder padded = Base64.getUrlEncoder();
+        String signingInput = padded.encodeToString(headerJson.getBytes(StandardCharsets.UTF_8)) + "."
+                + padded.encodeToString(payloadJson.getBytes(StandardCharsets.UTF_8));
+        assertTrue(signingInput.contains("="), signingInput);
+        return signingInput + "." + padded.encodeToString(
+                mac(SECRET, HmacAlgorithm.HS256, signingInput.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /** A payload whose last base64url character has unused low bits set: it decodes to the same bytes. */
+    private static String nonCanonicalPayload(String headerJson, String body) throws Exception {
+        String payload = "{" + body + "}";
+        while (payload.getBytes(StandardCharsets.UTF_8).length % 3 != 1) {
+            payload += " ";
+        }
+        String encoded = b64(payload);
+        char last = encoded.charAt(encoded.length() - 1);
+        String tweaked = encoded.substring(0, encoded.length() - 1) + (char) (last + 1);
+        assertArrayEquals(Base64.getUrlDecoder().decode(encoded), Base64.getUrlDecoder().decode(tweaked));
+        return signed(SECRET, HmacAlgorithm.HS512, b64(headerJson) + "." + tweaked);
     }
 
     // ---- secret ----
