@@ -25,7 +25,8 @@ import org.HdrHistogram.Histogram;
 final class Rig implements AutoCloseable {
     private static final List<String> METRICS = List.of("bifrost_deliveries_total",
             "bifrost_broadcasts_accepted_total", "bifrost_broadcasts_refused_total",
-            "bifrost_slow_consumer_closes_total", "bifrost_redis_reconnects_total", "bifrost_sockets_open");
+            "bifrost_slow_consumer_closes_total", "bifrost_broadcasts_held_total", "bifrost_redis_reconnects_total",
+            "bifrost_sockets_open");
 
     private final Options options;
     private final Path runDir;

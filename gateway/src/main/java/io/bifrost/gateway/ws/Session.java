@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -76,7 +77,8 @@ final class Session implements WsListener, Subscriber {
     private volatile boolean closeFrameSent;
     private final AtomicBoolean terminated = new AtomicBoolean();
 
-    private volatile long lastPingNanos = System.nanoTime();
+    // Set in the constructor: the first ping comes at a random point of the first interval.
+    private volatile long lastPingNanos;
     private volatile boolean awaitingPong;
 
     private StringBuilder fragments;
@@ -84,6 +86,10 @@ final class Session implements WsListener, Subscriber {
     Session(Sessions sessions, long id) {
         this.sessions = sessions;
         this.id = id;
+        // Sockets that connected together (a deploy, a reconnect storm) would otherwise be pinged together forever:
+        // one burst of writes per interval that delays whatever broadcast it meets.
+        long interval = sessions.limits().pingInterval().toNanos();
+        this.lastPingNanos = openedNanos - ThreadLocalRandom.current().nextLong(interval);
     }
 
     // ---- inbound: Helidon calls these on the connection's thread ----
