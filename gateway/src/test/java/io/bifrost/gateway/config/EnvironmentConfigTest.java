@@ -165,7 +165,9 @@ class EnvironmentConfigTest {
                 limit("BIFROST_MAX_CHANNELS_PER_SOCKET", "7", Limits::maxChannelsPerSocket, 7),
                 limit("BIFROST_AUTH_TIMEOUT_SECONDS", "11", Limits::authTimeout, Duration.ofSeconds(11)),
                 limit("BIFROST_PING_INTERVAL_SECONDS", "20", Limits::pingInterval, Duration.ofSeconds(20)),
-                limit("BIFROST_CLOSE_TIMEOUT_SECONDS", "3", Limits::closeTimeout, Duration.ofSeconds(3)));
+                limit("BIFROST_CLOSE_TIMEOUT_SECONDS", "3", Limits::closeTimeout, Duration.ofSeconds(3)),
+                limit("BIFROST_MAX_BACKLOG", "5000", Limits::maxBacklog, 5000L),
+                limit("BIFROST_BACKLOG_WAIT_MS", "250", Limits::backlogWait, Duration.ofMillis(250)));
     }
 
     private static Arguments limit(String variable, String value, Function<Limits, Object> read, Object expected) {
