@@ -354,6 +354,11 @@ class ChurnIT {
             if (gateway.connected() != 0) {
                 left.add("instance " + i + " connected " + gateway.connected());
             }
+            // A delivery counted and never written or dropped would hold broadcasts back forever once they add up.
+            if (gateway.backlog().pending() != 0 || gateway.backlog().stalled() != 0) {
+                left.add("instance " + i + " backlog " + gateway.backlog().pending() + " pending, "
+                        + gateway.backlog().stalled() + " stalled");
+            }
             OptionalInt subscribed = BusProbe.subscribedChannels(gateway);
             if (subscribed.isPresent() && subscribed.getAsInt() != 0) {
                 left.add("instance " + i + " bus holds " + subscribed.getAsInt() + " channels");
