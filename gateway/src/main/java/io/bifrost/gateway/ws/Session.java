@@ -38,7 +38,8 @@ import io.helidon.websocket.WsUpgradeException;
  * sent (the {@link Subscriber} side, from any thread).
  *
  * <p>Outbound frames go into a bounded, lock-free queue; a writer task, started only while there is something to
- * write, drains it and writes every frame waiting in one socket write. A socket that stops reading fills its queue
+ * write, drains it and writes every frame waiting in one socket write. A frame for an idle socket skips the queue
+ * and is handed to the writer it starts. A socket that stops reading fills its queue
  * and is closed with 4008, so a fan-out never waits for it and its memory stays bounded.
  *
  * <p>States: awaiting authentication → open → closing (close frame queued, subscriptions released) → closed.
@@ -63,7 +64,7 @@ final class Session implements WsListener, Subscriber {
     private final ConcurrentLinkedQueue<WireFrame> queue = new ConcurrentLinkedQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicBoolean writing = new AtomicBoolean();
-    private final Runnable drainTask = this::drain;
+    private final Runnable drainTask = () -> drain(null);
     // When the write in progress began (0: none) and how many frames it carries: a socket whose write has been
     // blocked for a while is not reading, and what it holds is not the gateway's lag (see Backlog).
     private volatile long writeStartedNanos;
@@ -278,6 +279,13 @@ final class Session implements WsListener, Subscriber {
         }
         // Counted before it is visible to the writer, so the count never runs below what is queued.
         sessions.hub().backlog().queued();
+        if (queue.isEmpty() && writing.compareAndSet(false, true)) {
+            // Nothing waiting, no writer: the frame goes straight to a new writer and never into the queue, whose
+            // nodes would be young objects linked from this long-lived session, one more card for every young
+            // collection to scan. Frames queued meanwhile are written after it.
+            sessions.executor().execute(() -> drain(frame));
+            return true;
+        }
         queue.add(frame);
         startWriter();
         return true;
@@ -305,8 +313,11 @@ final class Session implements WsListener, Subscriber {
         }
     }
 
-    private void drain() {
+    private void drain(WireFrame handed) {
         try {
+            if (handed != null) {
+                write(handed.bytes(), 1, handed.size());
+            }
             while (true) {
                 WireFrame first = queue.poll();
                 if (first == null) {
