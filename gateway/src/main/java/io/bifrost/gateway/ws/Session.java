@@ -316,7 +316,13 @@ final class Session implements WsListener, Subscriber {
     private void drain(WireFrame handed) {
         try {
             if (handed != null) {
-                write(handed.bytes(), 1, handed.size());
+                // Whatever was queued behind it while this writer started goes in the same write.
+                WireFrame next = queue.poll();
+                if (next == null) {
+                    write(handed.bytes(), 1, handed.size());
+                } else {
+                    writeBatch(handed, next);
+                }
             }
             while (true) {
                 WireFrame first = queue.poll();
