@@ -124,6 +124,7 @@ public final class RedisBus implements Bus {
     /** A behind mark is refreshed this often and lapses after {@link #BEHIND_TTL} if the instance stops doing so. */
     private static final Duration BEHIND_REFRESH = Duration.ofMillis(250);
     private static final Duration BEHIND_TTL = Duration.ofSeconds(1);
+    private static final Duration BEHIND_LOG_EVERY = Duration.ofMinutes(1);
     // KEYS: instances zset, this instance's counts hash, connected hash. ARGV: id, connected, ttl ms, stale ms.
     // Returns 1 when the counts hash still exists (0 after a Redis restart or a long pause: rewrite it).
     private static final String HEARTBEAT_SCRIPT = """
@@ -180,6 +181,8 @@ public final class RedisBus implements Bus {
     // Only the ticker thread reads and writes these.
     private boolean markedBehind;
     private long markedAtNanos;
+    private long behindLoggedNanos;
+    private int behindEpisodes;
     private int lastConnectedWritten = -1;
 
     private RedisBus(Hub hub, Stats stats, RedisSettings settings, IntSupplier localConnected) {
@@ -362,6 +365,18 @@ public final class RedisBus implements Bus {
         }
     }
 
+    // A saturated instance goes behind and catches up many times a second: one line a minute says so.
+    private void logBehind(long now) {
+        behindEpisodes++;
+        if (behindLoggedNanos != 0 && now - behindLoggedNanos < BEHIND_LOG_EVERY.toNanos()) {
+            return;
+        }
+        LOG.log(Level.INFO, "behind: " + hub.backlog().describe() + "; broadcasts to its channels are held back on"
+                + " every instance (went behind " + behindEpisodes + " times since the last such line)");
+        behindLoggedNanos = now;
+        behindEpisodes = 0;
+    }
+
     // Tells the other instances, through Redis, when this one is behind, so they hold back broadcasts to its
     // channels too; the mark lapses by itself if this instance dies.
     private void markBacklog() {
@@ -371,9 +386,8 @@ public final class RedisBus implements Bus {
             if (behind == markedBehind && (!behind || now - markedAtNanos < BEHIND_REFRESH.toNanos())) {
                 return;
             }
-            if (behind != markedBehind) {
-                LOG.log(Level.INFO, behind ? "behind: " + hub.backlog().describe() + "; broadcasts to its channels"
-                        + " are held back on every instance" : "caught up with the backlog");
+            if (behind && !markedBehind) {
+                logBehind(now);
             }
             markedBehind = behind;
             markedAtNanos = now;
