@@ -407,43 +407,18 @@ public final class Tokens {
 
     /**
      * Decodes {@code text[from, to)} as unpadded base64url, ignoring the unused low bits of the last character as
-     * both java.util.Base64 and jjwt do; null for any other character or a length no encoding produces.
+     * both java.util.Base64 and jjwt do; null for padding, any other character or a length no encoding produces.
      */
     static byte[] decodeBase64Url(String text, int from, int to) {
-        int length = to - from;
-        if (length <= 0 || length % 4 == 1) {
+        int padding = text.indexOf('=', from);
+        if (to <= from || (padding >= 0 && padding < to)) {
             return null;
         }
-        byte[] out = new byte[length * 6 / 8];
-        int bits = 0;
-        int pending = 0;
-        int o = 0;
-        for (int i = from; i < to; i++) {
-            int sextet = sextet(text.charAt(i));
-            if (sextet < 0) {
-                return null;
-            }
-            bits = (bits << 6 | sextet) & 0xFFFF;
-            pending += 6;
-            if (pending >= 8) {
-                pending -= 8;
-                out[o++] = (byte) (bits >> pending);
-            }
+        try {
+            return Base64.getUrlDecoder().decode(text.substring(from, to));
+        } catch (IllegalArgumentException e) {
+            return null;
         }
-        return out;
-    }
-
-    private static int sextet(char c) {
-        if (c >= 'A' && c <= 'Z') {
-            return c - 'A';
-        }
-        if (c >= 'a' && c <= 'z') {
-            return c - 'a' + 26;
-        }
-        if (c >= '0' && c <= '9') {
-            return c - '0' + 52;
-        }
-        return c == '-' ? 62 : c == '_' ? 63 : -1;
     }
 
     private static List<CommonHeader> commonHeaders() {
