@@ -315,17 +315,12 @@ final class Session implements WsListener, Subscriber {
 
     private void drain(WireFrame handed) {
         try {
-            if (handed != null) {
-                // Whatever was queued behind it while this writer started goes in the same write.
-                WireFrame next = queue.poll();
-                if (next == null) {
-                    write(handed.bytes(), 1, handed.size());
-                } else {
-                    writeBatch(handed, next);
-                }
-            }
+            // A handed frame goes first, with whatever queued behind it while this writer started.
+            WireFrame first = handed;
             while (true) {
-                WireFrame first = queue.poll();
+                if (first == null) {
+                    first = queue.poll();
+                }
                 if (first == null) {
                     Closing close = closing.get();
                     if (close != null && !closeFrameSent) {
@@ -351,6 +346,7 @@ final class Session implements WsListener, Subscriber {
                 } else {
                     writeBatch(first, second);
                 }
+                first = null;
             }
         } catch (RuntimeException e) {
             // The connection is gone (reset, closed under us): nothing more can be written to it.
