@@ -3,6 +3,8 @@ package io.bifrost.gateway;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.bifrost.gateway.bus.Bus;
@@ -11,6 +13,8 @@ import io.bifrost.gateway.bus.LocalBus;
 import io.bifrost.gateway.bus.RedisBus;
 import io.bifrost.gateway.config.GatewayConfig;
 import io.bifrost.gateway.config.RedisSettings;
+import io.bifrost.gateway.edge.Capacity;
+import io.bifrost.gateway.edge.Connections;
 import io.bifrost.gateway.http.BroadcastHandler;
 import io.bifrost.gateway.http.InfoHandler;
 import io.bifrost.gateway.http.Pages;
@@ -18,7 +22,10 @@ import io.bifrost.gateway.hub.Backlog;
 import io.bifrost.gateway.hub.Hub;
 import io.bifrost.gateway.ops.MetricsHandler;
 import io.bifrost.gateway.ops.Stats;
+import io.bifrost.gateway.ws.NotUpgraded;
+import io.bifrost.gateway.ws.OriginPolicy;
 import io.bifrost.gateway.ws.Sessions;
+import io.bifrost.gateway.ws.WsUpgrade;
 import io.bifrost.protocol.Json;
 import io.bifrost.protocol.Tokens;
 
@@ -29,8 +36,9 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.helidon.webserver.websocket.WsConfig;
-import io.helidon.webserver.websocket.WsRouting;
+import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.http1.Http1ConnectionSelector;
+import io.helidon.webserver.http1.Http1ConnectionSelectorConfig;
 
 /**
  * A running gateway: the embeddable entry point. Configuration in, bound port out; any number per JVM.
@@ -43,12 +51,18 @@ import io.helidon.webserver.websocket.WsRouting;
  */
 public final class Gateway implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
+    /** Every path the gateway serves; anything else, aliases included, is a 404 before any handler runs. */
+    private static final Set<String> PATHS = Set.of("/", "/test", "/info.json", "/health/live", "/health/ready",
+            "/metrics", WsUpgrade.PATH, "/broadcast");
+    /** Helidon matches the Upgrade header's value exactly; the spellings clients send. */
+    private static final List<String> UPGRADE_TOKENS = List.of("websocket", "WebSocket", "Websocket", "WEBSOCKET");
 
     private final GatewayConfig config;
     private final Hub hub;
     private final Bus bus;
     private final Stats stats;
     private final Sessions sessions;
+    private final Connections connections;
     private final WebServer server;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -65,10 +79,31 @@ public final class Gateway implements AutoCloseable {
         BroadcastHandler broadcast = new BroadcastHandler(tokens, bus, stats, config.limits().maxBodyBytes(),
                 config.limits().backlogWait());
         InfoHandler info = new InfoHandler(hub, sessions, bus);
-        MetricsHandler metrics = new MetricsHandler(stats, hub, sessions, bus);
+        Capacity capacity;
+        try {
+            capacity = Capacity.forThisProcess(config.connections().maxConnections());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        this.connections = new Connections(capacity, config.connections());
+        MetricsHandler metrics = new MetricsHandler(stats, hub, sessions, bus, connections);
+        OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
+        Http1ConnectionSelectorConfig.Builder http1 = Http1ConnectionSelector.builder()
+                .config(Http1Config.builder()
+                        .addReceiveListener(connections.phases())
+                        .addSendListener(connections.phases())
+                        .build());
+        UPGRADE_TOKENS.forEach(token -> http1.addUpgrader(new WsUpgrade(token, sessions, connections, origins)));
+        NotUpgraded notUpgraded = new NotUpgraded(sessions, connections, origins);
         this.server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
+                // Every connection goes through the edge first (limits, timeouts, HTTP/1.0), then to HTTP/1.1 with
+                // the gateway's own websocket upgrade; nothing Helidon discovers on the classpath is added.
+                .protocolsDiscoverServices(false)
+                .addConnectionSelector(connections.selector(http1.build()))
+                // Below the open-file limit, so accept never fails for lack of descriptors (see Capacity).
+                .maxTcpConnections(capacity.hardCap())
                 // Gateway.close decides the order of shutdown: sockets first, then the server.
                 .shutdownHook(false)
                 // Small frames go out at once: Nagle's algorithm with the client's delayed ACK held a frame that
@@ -76,21 +111,20 @@ public final class Gateway implements AutoCloseable {
                 .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                 // Our own limit, so an oversized body gets our JSON 413 rather than a bare one.
                 .maxPayloadSize(-1)
-                .addProtocol(WsConfig.builder().maxFrameLength(config.limits().maxFrameBytes()).build())
                 .routing(HttpRouting.builder()
+                        .addFilter(connections.filter(PATHS))
                         .register(pages::register)
                         .get("/info.json", info)
                         .get("/health/live", (req, res) -> res.header(HeaderValues.CONTENT_TYPE_JSON)
                                 .send("{\"status\":\"UP\"}"))
                         .get("/health/ready", this::ready)
                         .get("/metrics", metrics)
-                        // Reached only when a websocket upgrade was refused (draining) or not asked for.
-                        .get("/subscribe", this::notUpgraded)
+                        // Reached only when a websocket upgrade was refused or not asked for.
+                        .any(WsUpgrade.PATH, notUpgraded)
                         .post("/broadcast", broadcast)
                         .any("/broadcast", (req, res) -> res.status(Status.METHOD_NOT_ALLOWED_405)
                                 .header(HeaderValues.CONTENT_TYPE_JSON)
                                 .header("Allow", "POST").send("{\"error\":\"use POST /broadcast\"}")))
-                .addRouting(WsRouting.builder().endpoint("/subscribe", sessions.listeners()))
                 .build();
     }
 
@@ -100,16 +134,6 @@ public final class Gateway implements AutoCloseable {
             return RedisBus.connect(hub, stats, settings, () -> this.sessions == null ? 0 : this.sessions.connected());
         } catch (BusUnavailableException e) {
             throw new IllegalStateException(e.getMessage() + "; check REDIS_URL", e);
-        }
-    }
-
-    private void notUpgraded(ServerRequest req, ServerResponse res) {
-        if (sessions.draining()) {
-            res.status(Status.SERVICE_UNAVAILABLE_503).header(HeaderValues.CONTENT_TYPE_JSON).header("Retry-After", "1")
-                    .send("{\"error\":\"this instance is draining before a restart; reconnect to another\"}");
-        } else {
-            res.status(Status.UPGRADE_REQUIRED_426).header(HeaderValues.CONTENT_TYPE_JSON)
-                    .send("{\"error\":\"/subscribe is a websocket endpoint: connect with a websocket client\"}");
         }
     }
 
@@ -133,8 +157,8 @@ public final class Gateway implements AutoCloseable {
         Gateway gateway = new Gateway(config);
         gateway.server.start();
         LOG.log(Level.INFO, "Bifrost gateway listening on " + config.host() + ":" + gateway.port() + " (" + config.mode().name()
-                .toLowerCase(java.util.Locale.ROOT) + " mode, " + gateway.bus.name() + " bus, limits " + config.limits()
-                + ")");
+                .toLowerCase(java.util.Locale.ROOT) + " mode, " + gateway.bus.name() + " bus, "
+                + gateway.connections.capacity().describe() + ", limits " + config.limits() + ")");
         return gateway;
     }
 
@@ -208,6 +232,7 @@ public final class Gateway implements AutoCloseable {
         }
         sessions.close(Duration.ofSeconds(1));
         server.stop();
+        connections.close();
         bus.close();
     }
 }

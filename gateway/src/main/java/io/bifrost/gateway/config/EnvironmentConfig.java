@@ -1,6 +1,8 @@
 package io.bifrost.gateway.config;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,10 +11,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import io.bifrost.protocol.Tokens;
 
@@ -89,7 +93,44 @@ public final class EnvironmentConfig {
                     + "; Heroku's router cuts connections idle for 55 s, so keep it well under that (default 15)");
         }
         Duration drain = seconds("BIFROST_DRAIN_SECONDS", GatewayConfig.DEFAULT_DRAIN);
-        return new GatewayConfig(host, port, mode, secret(mode), limits, redis(), drain);
+        ConnectionLimits c = ConnectionLimits.DEFAULTS;
+        ConnectionLimits connections = new ConnectionLimits(
+                (int) number("BIFROST_MAX_CONNECTIONS", c.maxConnections(), 0, 10_000_000,
+                        "connections; 0 derives it from the open-file limit"),
+                seconds("BIFROST_HTTP_HEADER_TIMEOUT_SECONDS", c.headerTimeout()),
+                seconds("BIFROST_HTTP_IDLE_TIMEOUT_SECONDS", c.idleTimeout()));
+        return new GatewayConfig(host, port, mode, secret(mode), limits, redis(), drain, connections, origins());
+    }
+
+    // Origins as a browser sends them: scheme, host and port only.
+    private Set<String> origins() throws ConfigException {
+        String raw = env.get("BIFROST_ALLOWED_ORIGINS");
+        if (raw == null || raw.isBlank()) {
+            return Set.of();
+        }
+        Set<String> origins = new LinkedHashSet<>();
+        for (String part : raw.split(",")) {
+            String origin = part.trim();
+            if (origin.isEmpty()) {
+                continue;
+            }
+            URI uri;
+            try {
+                uri = new URI(origin);
+            } catch (URISyntaxException e) {
+                throw new ConfigException("BIFROST_ALLOWED_ORIGINS has '" + origin + "', which is not an origin; list"
+                        + " origins like https://app.example.com, separated by commas");
+            }
+            boolean plain = uri.getScheme() != null && uri.getHost() != null && uri.getUserInfo() == null
+                    && (uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/"))
+                    && uri.getRawQuery() == null && uri.getRawFragment() == null;
+            if (!plain) {
+                throw new ConfigException("BIFROST_ALLOWED_ORIGINS has '" + origin + "'; an origin is a scheme, a"
+                        + " host and an optional port, like https://app.example.com or http://localhost:8080");
+            }
+            origins.add(origin);
+        }
+        return origins;
     }
 
     private Optional<RedisSettings> redis() throws ConfigException {

@@ -3,6 +3,7 @@ package io.bifrost.gateway.config;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 import io.bifrost.protocol.Tokens;
 
@@ -17,9 +18,12 @@ import io.bifrost.protocol.Tokens;
  * @param limits    per-caller and per-socket limits
  * @param redis     the Redis that joins instances into a cluster; empty for the in-process bus (one instance)
  * @param drain     how long a drain (SIGTERM) spreads the closing of sockets over
+ * @param connections     the edge's connection limit and HTTP timeouts
+ * @param allowedOrigins  origins whose pages may open sockets ({@code https://app.example.com}); empty for any
  */
 public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, Limits limits,
-                            Optional<RedisSettings> redis, Duration drain) {
+                            Optional<RedisSettings> redis, Duration drain, ConnectionLimits connections,
+                            Set<String> allowedOrigins) {
 
     /** The default drain window: well inside Heroku's 30 s and Kubernetes' default grace period. */
     public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(10);
@@ -34,6 +38,8 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(redis, "redis");
         Objects.requireNonNull(drain, "drain");
+        Objects.requireNonNull(connections, "connections");
+        allowedOrigins = Set.copyOf(allowedOrigins);
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port is " + port + "; use 0 to 65535 (0 picks a free port)");
         }
@@ -47,7 +53,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public static GatewayConfig embedded(String jwtSecret) {
         return new GatewayConfig("127.0.0.1", 0, Mode.DEVELOPMENT, jwtSecret, Limits.DEFAULTS, Optional.empty(),
-                DEFAULT_DRAIN);
+                DEFAULT_DRAIN, ConnectionLimits.DEFAULTS, Set.of());
     }
 
     /**
@@ -55,7 +61,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy on that port
      */
     public GatewayConfig withPort(int newPort) {
-        return new GatewayConfig(host, newPort, mode, jwtSecret, limits, redis, drain);
+        return new GatewayConfig(host, newPort, mode, jwtSecret, limits, redis, drain, connections, allowedOrigins);
     }
 
     /**
@@ -63,7 +69,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy in that mode
      */
     public GatewayConfig withMode(Mode newMode) {
-        return new GatewayConfig(host, port, newMode, jwtSecret, limits, redis, drain);
+        return new GatewayConfig(host, port, newMode, jwtSecret, limits, redis, drain, connections, allowedOrigins);
     }
 
     /**
@@ -71,7 +77,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy with those limits
      */
     public GatewayConfig withLimits(Limits newLimits) {
-        return new GatewayConfig(host, port, mode, jwtSecret, newLimits, redis, drain);
+        return new GatewayConfig(host, port, mode, jwtSecret, newLimits, redis, drain, connections, allowedOrigins);
     }
 
     /**
@@ -79,7 +85,8 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy that runs on the Redis bus
      */
     public GatewayConfig withRedis(RedisSettings settings) {
-        return new GatewayConfig(host, port, mode, jwtSecret, limits, Optional.of(settings), drain);
+        return new GatewayConfig(host, port, mode, jwtSecret, limits, Optional.of(settings), drain, connections,
+                allowedOrigins);
     }
 
     /**
@@ -87,7 +94,23 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy with that window
      */
     public GatewayConfig withDrain(Duration window) {
-        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, window);
+        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, window, connections, allowedOrigins);
+    }
+
+    /**
+     * @param newConnections the edge's connection limit and timeouts
+     * @return a copy with those
+     */
+    public GatewayConfig withConnections(ConnectionLimits newConnections) {
+        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, newConnections, allowedOrigins);
+    }
+
+    /**
+     * @param origins origins whose pages may open sockets; empty for any
+     * @return a copy with that list
+     */
+    public GatewayConfig withAllowedOrigins(Set<String> origins) {
+        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, connections, origins);
     }
 
     /**
@@ -99,6 +122,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
     public String toString() {
         return "GatewayConfig[host=" + host + ", port=" + port + ", mode=" + mode + ", jwtSecret=<"
                 + jwtSecret.length() + " characters>, limits=" + limits + ", redis=" + redis.map(RedisSettings::toString)
-                .orElse("none (in-process bus)") + ", drain=" + drain + "]";
+                .orElse("none (in-process bus)") + ", drain=" + drain + ", connections=" + connections
+                + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "any" : allowedOrigins) + "]";
     }
 }

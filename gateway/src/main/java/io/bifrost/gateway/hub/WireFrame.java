@@ -44,6 +44,27 @@ public final class WireFrame {
     }
 
     /**
+     * Encodes a close frame.
+     *
+     * @param code   the close code
+     * @param reason the reason, at most 123 bytes in UTF-8
+     * @return the frame
+     */
+    public static WireFrame close(int code, String reason) {
+        byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+        if (text.length > 123) {
+            throw new IllegalArgumentException("close reason is " + text.length + " bytes; at most 123");
+        }
+        byte[] frame = new byte[4 + text.length];
+        frame[0] = (byte) 0x88; // FIN + close
+        frame[1] = (byte) (2 + text.length);
+        frame[2] = (byte) (code >>> 8);
+        frame[3] = (byte) code;
+        System.arraycopy(text, 0, frame, 4, text.length);
+        return new WireFrame(frame);
+    }
+
+    /**
      * Wraps bytes that already are one complete frame, e.g. received from another instance.
      *
      * @param frame header and payload

@@ -1,6 +1,7 @@
 package io.bifrost.gateway.ops;
 
 import io.bifrost.gateway.bus.Bus;
+import io.bifrost.gateway.edge.Connections;
 import io.bifrost.gateway.hub.Hub;
 import io.bifrost.gateway.ws.Sessions;
 
@@ -18,18 +19,21 @@ public final class MetricsHandler implements Handler {
     private final Hub hub;
     private final Sessions sessions;
     private final Bus bus;
+    private final Connections connections;
 
     /**
      * @param stats    counters and histograms
      * @param hub      channels and deliveries
      * @param sessions sockets
      * @param bus      Redis state
+     * @param connections TCP connections against the limit
      */
-    public MetricsHandler(Stats stats, Hub hub, Sessions sessions, Bus bus) {
+    public MetricsHandler(Stats stats, Hub hub, Sessions sessions, Bus bus, Connections connections) {
         this.stats = stats;
         this.hub = hub;
         this.sessions = sessions;
         this.bus = bus;
+        this.connections = connections;
     }
 
     @Override
@@ -56,6 +60,22 @@ public final class MetricsHandler implements Handler {
                 + " blocked (not reading); not counted against BIFROST_MAX_BACKLOG.",
                 hub.backlog().stalled());
         stats.renderCounters(out);
+        Stats.gauge(out, "bifrost_connections_open", "TCP connections open on this instance (websockets and HTTP).",
+                connections.open());
+        Stats.gauge(out, "bifrost_connections_limit", "Connections served at once (BIFROST_MAX_CONNECTIONS); above it"
+                + " websocket upgrades get 503.", connections.capacity().max());
+        out.append("# HELP bifrost_connections_refused_total Connections refused, by reason.\n")
+                .append("# TYPE bifrost_connections_refused_total counter\n")
+                .append("bifrost_connections_refused_total{reason=\"limit\"} ").append(connections.refused())
+                .append('\n');
+        out.append("# HELP bifrost_connections_timed_out_total Connections cut for holding a descriptor without"
+                        + " sending: no request head in time, a slow body, or an idle keep-alive.\n")
+                .append("# TYPE bifrost_connections_timed_out_total counter\n");
+        for (Connections.Timeout why : Connections.Timeout.values()) {
+            out.append("bifrost_connections_timed_out_total{phase=\"")
+                    .append(why.name().toLowerCase(java.util.Locale.ROOT)).append("\"} ")
+                    .append(connections.timedOut(why)).append('\n');
+        }
         Stats.gauge(out, "bifrost_bus_up", "1 when the bus takes broadcasts (Redis reachable in cluster mode).",
                 bus.health().up() ? 1 : 0);
         Stats.counter(out, "bifrost_redis_reconnects_total", "Times the Redis connection was re-established.",

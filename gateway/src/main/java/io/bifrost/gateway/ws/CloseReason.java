@@ -7,8 +7,12 @@ package io.bifrost.gateway.ws;
 public enum CloseReason {
     /** The client closed, or the gateway stopped. */
     NORMAL(1000, "Normal closure"),
+    /** The client broke RFC 6455 (unmasked or malformed frames, reserved opcodes, bad close codes, ...). */
+    PROTOCOL_ERROR(1002, "Protocol error"),
     /** A binary frame: the protocol is text only. */
     BINARY_FRAME(1003, "Binary frames are not supported"),
+    /** Text (or a close reason) that is not UTF-8. */
+    INVALID_UTF8(1007, "Invalid UTF-8"),
     /** Bad, unsigned or expired token: Bifrost's exact reason text. */
     NOT_AUTHORIZED(1008, "Not Authorized!"),
     /** The socket never authenticated. */

@@ -4,16 +4,13 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -25,146 +22,90 @@ import io.bifrost.protocol.ServerFrame;
 import io.bifrost.protocol.SubscribeClaims;
 import io.bifrost.protocol.TokenException;
 
-import io.helidon.common.buffers.BufferData;
-import io.helidon.http.Headers;
-import io.helidon.http.HttpPrologue;
-import io.helidon.webserver.ConnectionContext;
-import io.helidon.websocket.WsListener;
-import io.helidon.websocket.WsSession;
-import io.helidon.websocket.WsUpgradeException;
-
 /**
- * One client socket: what it sent (the {@link WsListener} side, on the connection's own thread) and what it is
- * sent (the {@link Subscriber} side, from any thread).
- *
- * <p>Outbound frames go into a bounded, lock-free queue; a writer task, started only while there is something to
- * write, drains it and writes every frame waiting in one socket write. A frame for an idle socket skips the queue
- * and is handed to the writer it starts. A socket that stops reading fills its queue
- * and is closed with 4008, so a fan-out never waits for it and its memory stays bounded.
+ * One client socket's protocol: what it sent (on the connection's own thread, from {@link WsConnection}) and what it
+ * is sent (the {@link Subscriber} side, from any thread, through its {@link Outbox}).
  *
  * <p>States: awaiting authentication → open → closing (close frame queued, subscriptions released) → closed.
  */
-final class Session implements WsListener, Subscriber {
+final class Session implements Subscriber, Outbox.Owner {
     private static final System.Logger LOG = System.getLogger(Session.class.getName());
     private static final WireFrame PONG_EVENT = WireFrame.text(new ServerFrame.Pong().encode());
-    /** Frames coalesced into one socket write at most; bounds the copy made for the write. */
-    private static final int MAX_BATCH_BYTES = 256 * 1024;
-    /** A write blocked this long means the socket is not reading (a writable socket's write returns at once). */
-    private static final long STALLED_AFTER_NANOS = 200_000_000L;
 
     private final Sessions sessions;
+    private final WsConnection connection;
+    private final Outbox outbox;
     private final long id;
     private final long openedNanos = System.nanoTime();
-
-    // Set once in onOpen, before the session is published to other threads.
-    private WsSession ws;
-    private ConnectionContext connection;
-    private Thread connectionThread;
-
-    private final ConcurrentLinkedQueue<WireFrame> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicLong queuedBytes = new AtomicLong();
-    private final AtomicBoolean writing = new AtomicBoolean();
-    private final Runnable drainTask = () -> drain(null);
-    // When the write in progress began (0: none) and how many frames it carries: a socket whose write has been
-    // blocked for a while is not reading, and what it holds is not the gateway's lag (see Backlog).
-    private volatile long writeStartedNanos;
-    private volatile int writeFrames;
 
     private final ReentrantLock membership = new ReentrantLock();
     private final Set<String> channels = new LinkedHashSet<>();
     private volatile boolean authenticated;
 
     private final AtomicReference<Closing> closing = new AtomicReference<>();
-    private volatile boolean closeFrameSent;
+    private volatile boolean clientClosed;
     private final AtomicBoolean terminated = new AtomicBoolean();
 
     // Set in the constructor: the first ping comes at a random point of the first interval.
     private volatile long lastPingNanos;
     private volatile boolean awaitingPong;
 
-    private StringBuilder fragments;
-
-    Session(Sessions sessions, long id) {
+    Session(Sessions sessions, WsConnection connection, long id) {
         this.sessions = sessions;
+        this.connection = connection;
         this.id = id;
+        this.outbox = new Outbox(connection.writer(), sessions.hub().backlog(), sessions.executor(),
+                sessions.limits().sendQueueBytes(), this);
         // Sockets that connected together (a deploy, a reconnect storm) would otherwise be pinged together forever:
         // one burst of writes per interval that delays whatever broadcast it meets.
         long interval = sessions.limits().pingInterval().toNanos();
         this.lastPingNanos = openedNanos - ThreadLocalRandom.current().nextLong(interval);
     }
 
-    // ---- inbound: Helidon calls these on the connection's thread ----
+    // ---- inbound: the connection's thread ----
 
-    @Override
-    public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
-        if (sessions.draining()) {
-            // Refused upgrades fall through to the HTTP route for /subscribe, which answers 503.
-            throw new WsUpgradeException("draining");
-        }
-        return Optional.empty();
-    }
-
-    @Override
-    public void onOpen(WsSession session) {
-        this.ws = session;
-        this.connection = (ConnectionContext) session.socketContext();
-        this.connectionThread = Thread.currentThread();
-        sessions.opened(this);
-    }
-
-    @Override
-    public void onMessage(WsSession session, String text, boolean last) {
+    /**
+     * Handles what the client sent.
+     *
+     * @param inbound a message or control frame
+     * @return false when the connection should stop reading (the closing handshake is done)
+     */
+    boolean received(Inbound inbound) {
         awaitingPong = false;
-        if (closing.get() != null) {
-            return;
+        switch (inbound) {
+            case Inbound.Text text -> {
+                if (closing.get() == null) {
+                    handle(text.text());
+                }
+            }
+            case Inbound.Binary binary -> close(CloseReason.BINARY_FRAME);
+            case Inbound.Ping ping -> outbox.offer(WireFrame.pong(ping.payload()));
+            case Inbound.Pong pong -> {
+                // Liveness only, recorded above.
+            }
+            case Inbound.Close close -> {
+                clientClosed = true;
+                // Answer with the client's code (RFC 6455 section 5.5.1), unless a close of ours is already out.
+                int code = close.code() == FrameReader.NO_STATUS ? CloseReason.NORMAL.code() : close.code();
+                closeWith(CloseReason.NORMAL, WireFrame.close(code, ""), false);
+                return false;
+            }
         }
-        if (!last || fragments != null) {
-            // A fragmented message: the frame limit applies to the whole of it.
-            if (fragments == null) {
-                fragments = new StringBuilder();
-            }
-            fragments.append(text);
-            if (fragments.length() > sessions.limits().maxFrameBytes()) {
-                fragments = null;
-                close(CloseReason.FRAME_TOO_LARGE);
-                return;
-            }
-            if (!last) {
-                return;
-            }
-            text = fragments.toString();
-            fragments = null;
+        return true;
+    }
+
+    /**
+     * The client broke the protocol: the close frame replaces whatever was queued, and nothing more is read.
+     *
+     * @param violation what it did
+     */
+    void violated(ProtocolViolation violation) {
+        if (LOG.isLoggable(Level.DEBUG)) {
+            LOG.log(Level.DEBUG, "socket " + id + " closed with " + violation.reason().code() + ": "
+                    + violation.getMessage());
         }
-        handle(text);
-    }
-
-    @Override
-    public void onMessage(WsSession session, BufferData buffer, boolean last) {
-        close(CloseReason.BINARY_FRAME);
-    }
-
-    @Override
-    public void onPing(WsSession session, BufferData buffer) {
-        awaitingPong = false;
-        byte[] payload = new byte[buffer.available()];
-        buffer.read(payload);
-        enqueue(WireFrame.pong(payload));
-    }
-
-    @Override
-    public void onPong(WsSession session, BufferData buffer) {
-        awaitingPong = false;
-    }
-
-    @Override
-    public void onClose(WsSession session, int status, String reason) {
-        terminated();
-    }
-
-    @Override
-    public void onError(WsSession session, Throwable t) {
-        LOG.log(Level.WARNING, "socket " + id + " failed: " + t);
-        terminated();
+        CloseReason reason = violation.reason();
+        closeWith(reason, WireFrame.close(reason.code(), reason.reason()), true);
     }
 
     private void handle(String text) {
@@ -172,13 +113,13 @@ final class Session implements WsListener, Subscriber {
         try {
             frame = ClientFrame.decode(text);
         } catch (InvalidFrameException e) {
-            enqueue(error(e.getMessage()));
+            outbox.offer(error(e.getMessage()));
             return;
         }
         switch (frame) {
             case ClientFrame.Authenticate auth -> authenticate(auth.token());
-            case ClientFrame.Ping ping -> enqueue(PONG_EVENT);
-            case ClientFrame.Unknown unknown -> enqueue(error("unknown event \"" + unknown.event()
+            case ClientFrame.Ping ping -> outbox.offer(PONG_EVENT);
+            case ClientFrame.Unknown unknown -> outbox.offer(error("unknown event \"" + unknown.event()
                     + "\"; this server understands authenticate and ping"));
         }
     }
@@ -189,7 +130,7 @@ final class Session implements WsListener, Subscriber {
             claims = sessions.tokens().verifySubscribe(token);
         } catch (TokenException e) {
             sessions.stats().authFailure(e.reason());
-            LOG.log(Level.INFO, "socket " + id + " from " + remote() + " refused: " + e.reason().label() + " ("
+            sessions.refusals().log("socket from " + connection.remote() + " refused: " + e.reason().label() + " ("
                     + e.getMessage() + ")");
             close(CloseReason.NOT_AUTHORIZED);
             return;
@@ -204,8 +145,8 @@ final class Session implements WsListener, Subscriber {
             List<String> fresh = requested.stream().filter(c -> !channels.contains(c)).toList();
             int limit = sessions.limits().maxChannelsPerSocket();
             if (channels.size() + fresh.size() > limit) {
-                enqueue(error("token lists " + fresh.size() + " new channels and this socket has " + channels.size()
-                        + "; a socket may join at most " + limit));
+                outbox.offer(error("token lists " + fresh.size() + " new channels and this socket has "
+                        + channels.size() + "; a socket may join at most " + limit));
                 return;
             }
             // Counted as joined before the bus confirms, so a close meanwhile releases them.
@@ -225,11 +166,14 @@ final class Session implements WsListener, Subscriber {
             if (closing.get() != null) {
                 return;
             }
-            authenticated = true;
+            if (!authenticated) {
+                authenticated = true;
+                sessions.authenticatedOne();
+            }
             for (String channel : requested) {
                 WireFrame subscribed = WireFrame.text(new ServerFrame.Subscribed(channel).encode());
                 // Queued under the hub's lock: every broadcast delivered after this point comes after "subscribed".
-                sessions.hub().add(channel, this, () -> enqueue(subscribed));
+                sessions.hub().add(channel, this, () -> outbox.offer(subscribed));
             }
         } finally {
             membership.unlock();
@@ -245,7 +189,7 @@ final class Session implements WsListener, Subscriber {
                     .get(sessions.limits().authTimeout().toMillis(), TimeUnit.MILLISECONDS);
             return true;
         } catch (ExecutionException | TimeoutException e) {
-            LOG.log(Level.WARNING, "socket " + id + ": the bus did not confirm its subscriptions (" + e
+            sessions.busFailures().log("the bus did not confirm a socket's subscriptions (" + e
                     + "); closing it with 1013 so the client retries");
             return false;
         } catch (InterruptedException e) {
@@ -261,34 +205,29 @@ final class Session implements WsListener, Subscriber {
         if (closing.get() != null) {
             return false;
         }
-        return enqueue(frame);
+        return outbox.offer(frame);
     }
 
-    private boolean enqueue(WireFrame frame) {
-        if (closeFrameSent) {
-            // Nothing may follow a close frame, not even a pong.
-            return false;
+    @Override
+    public void overflowed() {
+        // The outbox tells this once per socket, however many frames it is offered after.
+        sessions.stats().slowConsumer();
+        sessions.slowConsumers().log("socket from " + connection.remote() + " closed as a slow consumer: over "
+                + sessions.limits().sendQueueBytes() + " bytes queued (BIFROST_SEND_QUEUE_BYTES)");
+        close(CloseReason.SLOW_CONSUMER);
+    }
+
+    @Override
+    public void closeSent() {
+        if (clientClosed) {
+            // Both close frames are out: the server ends the TCP connection (RFC 6455 section 7.1.1).
+            connection.cut();
         }
-        if (queuedBytes.addAndGet(frame.size()) > sessions.limits().sendQueueBytes()) {
-            queuedBytes.addAndGet(-frame.size());
-            sessions.stats().slowConsumer();
-            LOG.log(Level.INFO, "socket " + id + " from " + remote() + " closed as a slow consumer: "
-                    + queuedBytes.get() + " bytes queued");
-            close(CloseReason.SLOW_CONSUMER);
-            return false;
-        }
-        // Counted before it is visible to the writer, so the count never runs below what is queued.
-        sessions.hub().backlog().queued();
-        if (queue.isEmpty() && writing.compareAndSet(false, true)) {
-            // Nothing waiting, no writer: the frame goes straight to a new writer and never into the queue, whose
-            // nodes would be young objects linked from this long-lived session, one more card for every young
-            // collection to scan. Frames queued meanwhile are written after it.
-            sessions.executor().execute(() -> drain(frame));
-            return true;
-        }
-        queue.add(frame);
-        startWriter();
-        return true;
+    }
+
+    @Override
+    public void writeFailed() {
+        forceClose();
     }
 
     /**
@@ -296,118 +235,25 @@ final class Session implements WsListener, Subscriber {
      * whatever is already queued (a slow consumer's queue is dropped instead). Never blocks.
      */
     void close(CloseReason reason) {
+        closeWith(reason, WireFrame.close(reason.code(), reason.reason()), reason == CloseReason.SLOW_CONSUMER);
+    }
+
+    private void closeWith(CloseReason reason, WireFrame frame, boolean dropQueued) {
         if (!closing.compareAndSet(null, new Closing(reason, System.nanoTime()))) {
             return;
         }
-        if (reason == CloseReason.SLOW_CONSUMER) {
-            dropQueue();
-        }
         // Off this thread: the caller may be a fan-out holding a hub lock.
         sessions.executor().execute(this::releaseChannels);
-        startWriter();
-    }
-
-    private void startWriter() {
-        if (writing.compareAndSet(false, true)) {
-            sessions.executor().execute(drainTask);
-        }
-    }
-
-    private void drain(WireFrame handed) {
-        try {
-            // A handed frame goes first, with whatever queued behind it while this writer started.
-            WireFrame first = handed;
-            while (true) {
-                if (first == null) {
-                    first = queue.poll();
-                }
-                if (first == null) {
-                    Closing close = closing.get();
-                    if (close != null && !closeFrameSent) {
-                        closeFrameSent = true;
-                        // Through Helidon, so it knows a close was sent and does not send a second one when the
-                        // client answers (browsers fail a connection that gets a frame after the close: 1006).
-                        // Helidon 4.2.6 writes close frames through an unlocked buffer, so this must never overlap
-                        // its own answer to a client's close: a session the client closed never gets here, see
-                        // terminated().
-                        ws.close(close.reason().code(), close.reason().reason());
-                    }
-                    writing.set(false);
-                    // A frame queued after the poll but before the flag was cleared would otherwise wait forever.
-                    if (queue.isEmpty() || !writing.compareAndSet(false, true)) {
-                        return;
-                    }
-                    continue;
-                }
-                WireFrame second = queue.poll();
-                if (second == null) {
-                    // The common case when the socket keeps up: one frame, written from its shared bytes.
-                    write(first.bytes(), 1, first.size());
-                } else {
-                    writeBatch(first, second);
-                }
-                first = null;
-            }
-        } catch (RuntimeException e) {
-            // The connection is gone (reset, closed under us): nothing more can be written to it.
-            writing.set(false);
-            forceClose();
-        }
-    }
-
-    // Every frame waiting, up to MAX_BATCH_BYTES, copied into one array: one syscall for many frames.
-    private void writeBatch(WireFrame first, WireFrame second) {
-        List<WireFrame> batch = new ArrayList<>();
-        batch.add(first);
-        batch.add(second);
-        int bytes = first.size() + second.size();
-        WireFrame frame;
-        while (bytes < MAX_BATCH_BYTES && (frame = queue.poll()) != null) {
-            batch.add(frame);
-            bytes += frame.size();
-        }
-        byte[] joined = new byte[bytes];
-        int at = 0;
-        for (WireFrame f : batch) {
-            System.arraycopy(f.bytes(), 0, joined, at, f.size());
-            at += f.size();
-        }
-        write(joined, batch.size(), bytes);
-    }
-
-    private void write(byte[] bytes, int frames, int size) {
-        writeFrames = frames;
-        writeStartedNanos = System.nanoTime() | 1;
-        try {
-            // Whole frames only, each write atomic on the socket, so Helidon's own control frames never interleave.
-            connection.dataWriter().writeNow(BufferData.create(bytes));
-        } finally {
-            writeStartedNanos = 0;
-            queuedBytes.addAndGet(-size);
-            sessions.hub().backlog().done(frames);
-        }
-    }
-
-    private void dropQueue() {
-        WireFrame frame;
-        int frames = 0;
-        while ((frame = queue.poll()) != null) {
-            queuedBytes.addAndGet(-frame.size());
-            frames++;
-        }
-        sessions.hub().backlog().done(frames);
+        outbox.close(frame, dropQueued);
     }
 
     /**
-     * @param now the maintenance tick's time
-     * @return frames held by this socket if its write has been blocked since before the last tick, else 0
+     * Waits, after the last read, for the close frame to go out, so the connection is not cut under it.
      */
-    long stalledFrames(long now) {
-        long started = writeStartedNanos;
-        if (started == 0 || now - started < STALLED_AFTER_NANOS) {
-            return 0;
+    void awaitCloseSent() {
+        if (closing.get() != null) {
+            outbox.awaitCloseSent(sessions.limits().closeTimeout().toNanos());
         }
-        return writeFrames + (long) queue.size();
     }
 
     private void releaseChannels() {
@@ -423,21 +269,28 @@ final class Session implements WsListener, Subscriber {
         }
     }
 
-    // ---- lifecycle, driven by Sessions' maintenance tick ----
+    // ---- lifecycle, driven by the connection and Sessions' maintenance tick ----
 
     /**
      * The connection has ended, however it ended: release everything this socket held.
      */
     void terminated() {
-        // The peer closed or vanished: nothing more is written to it, not even a close frame (Helidon answers a
-        // client's close itself).
-        closeFrameSent = true;
         closing.compareAndSet(null, new Closing(CloseReason.NORMAL, System.nanoTime()));
         if (!terminated.compareAndSet(false, true)) {
             return;
         }
+        outbox.discard();
         releaseChannels();
-        dropQueue();
+        membership.lock();
+        try {
+            // Under the lock authenticate() sets it under, after closing was set: counted down exactly once.
+            if (authenticated) {
+                authenticated = false;
+                sessions.authenticatedGone();
+            }
+        } finally {
+            membership.unlock();
+        }
         sessions.closed(this);
     }
 
@@ -445,11 +298,7 @@ final class Session implements WsListener, Subscriber {
      * Cuts the TCP connection of a socket that did not finish closing in time; blocked reads and writes fail.
      */
     void forceClose() {
-        try {
-            connection.serverSocket().close();
-        } catch (RuntimeException e) {
-            LOG.log(Level.DEBUG, "socket " + id + " close failed: " + e);
-        }
+        connection.cut();
         terminated();
     }
 
@@ -458,11 +307,6 @@ final class Session implements WsListener, Subscriber {
      */
     void tick(long now) {
         if (terminated.get()) {
-            return;
-        }
-        if (connectionThread != null && !connectionThread.isAlive()) {
-            // Helidon ends a connection without calling onClose when the peer vanishes or sends a bad frame.
-            terminated();
             return;
         }
         Closing close = closing.get();
@@ -483,8 +327,16 @@ final class Session implements WsListener, Subscriber {
             }
             awaitingPong = true;
             lastPingNanos = now;
-            enqueue(WireFrame.PING);
+            outbox.offer(WireFrame.PING);
         }
+    }
+
+    /**
+     * @param now the maintenance tick's time
+     * @return frames held by this socket if its write has been blocked since before the last tick, else 0
+     */
+    long stalledFrames(long now) {
+        return outbox.stalledFrames(now);
     }
 
     long id() {
@@ -502,10 +354,6 @@ final class Session implements WsListener, Subscriber {
 
     boolean isAuthenticated() {
         return authenticated;
-    }
-
-    private String remote() {
-        return connection == null ? "?" : connection.remotePeer().address().toString();
     }
 
     /** Why and since when a socket is closing: read together, so the close timeout never sees half of it. */

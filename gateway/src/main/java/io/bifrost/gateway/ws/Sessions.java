@@ -11,17 +11,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
 
 import io.bifrost.gateway.bus.Bus;
 import io.bifrost.gateway.config.Limits;
 import io.bifrost.gateway.hub.Hub;
+import io.bifrost.gateway.ops.LogLimiter;
 import io.bifrost.gateway.ops.Stats;
 import io.bifrost.protocol.Tokens;
-
-import io.helidon.websocket.WsListener;
 
 /**
  * Every socket of this instance, and the one maintenance loop that walks them: pings, ping and authentication
@@ -31,6 +30,7 @@ import io.helidon.websocket.WsListener;
 public final class Sessions implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Sessions.class.getName());
     private static final long TICK_MILLIS = 250;
+    private static final Duration LOG_EVERY = Duration.ofMinutes(1);
 
     private final Hub hub;
     private final Bus bus;
@@ -39,6 +39,11 @@ public final class Sessions implements AutoCloseable {
     private final Stats stats;
     private final Set<Session> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong ids = new AtomicLong();
+    private final AtomicInteger authenticated = new AtomicInteger();
+    // Lines clients can cause at will: the first, then one a minute with a count.
+    private final LogLimiter refusals = new LogLimiter(LOG, Level.INFO, LOG_EVERY);
+    private final LogLimiter slowConsumers = new LogLimiter(LOG, Level.INFO, LOG_EVERY);
+    private final LogLimiter busFailures = new LogLimiter(LOG, Level.WARNING, LOG_EVERY);
     // One virtual thread per write burst, started directly: an ExecutorService would also track every thread in a
     // set, a cost paid per socket per broadcast. Nothing needs them tracked: forceClose fails a blocked write.
     private final ThreadFactory writerThreads = Thread.ofVirtual().name("bifrost-writer").factory();
@@ -68,10 +73,15 @@ public final class Sessions implements AutoCloseable {
     }
 
     /**
-     * @return a listener factory for the {@code /subscribe} route: one session per connection
+     * A connection finished its websocket handshake.
+     *
+     * @param connection the connection
+     * @return its session, registered
      */
-    public Supplier<WsListener> listeners() {
-        return () -> new Session(this, ids.incrementAndGet());
+    Session open(WsConnection connection) {
+        Session session = new Session(this, connection, ids.incrementAndGet());
+        open.add(session);
+        return session;
     }
 
     /**
@@ -85,7 +95,7 @@ public final class Sessions implements AutoCloseable {
      * @return sockets open now that have authenticated
      */
     public long authenticated() {
-        return open.stream().filter(Session::isAuthenticated).count();
+        return authenticated.get();
     }
 
     /**
@@ -182,8 +192,24 @@ public final class Sessions implements AutoCloseable {
         hub.backlog().stalled(stalled);
     }
 
-    void opened(Session session) {
-        open.add(session);
+    void authenticatedOne() {
+        authenticated.incrementAndGet();
+    }
+
+    void authenticatedGone() {
+        authenticated.decrementAndGet();
+    }
+
+    LogLimiter refusals() {
+        return refusals;
+    }
+
+    LogLimiter slowConsumers() {
+        return slowConsumers;
+    }
+
+    LogLimiter busFailures() {
+        return busFailures;
     }
 
     void closed(Session session) {

@@ -22,12 +22,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * no longer counts in, or fails after {@link #MAX_BROADCASTS}.
  */
 class SlowConsumerIT {
+    // Pings far apart: the stalled socket must be dropped for its queue, never for a ping timeout on a slow machine.
+    private static final Limits QUIET = Limits.DEFAULTS.withSendQueueBytes(64 * 1024)
+            .withPingInterval(java.time.Duration.ofMinutes(10));
     private static final int MAX_BROADCASTS = 3_000;
     private static final String PAYLOAD = "p".repeat(16 * 1024);
 
     @Test
     void socketThatStopsReadingIsClosedWith4008WhileAFastOneGetsEveryMessage() throws Exception {
-        try (Gateway gateway = TestGateway.start(Limits.DEFAULTS.withSendQueueBytes(64 * 1024));
+        try (Gateway gateway = TestGateway.start(QUIET);
              WsClient fast = subscriber(gateway, "feed");
              WsClient slow = slowSubscriber(gateway, "feed")) {
             int sent = broadcastUntilOnly(gateway, 1, List.of(fast));
@@ -54,7 +57,7 @@ class SlowConsumerIT {
     @Test
     void thousandSocketsOnOneChannelAllReceiveWhileOneStalledSocketIsDropped() throws Exception {
         List<WsClient> readers = new ArrayList<>();
-        try (Gateway gateway = TestGateway.start(Limits.DEFAULTS.withSendQueueBytes(64 * 1024));
+        try (Gateway gateway = TestGateway.start(QUIET);
              WsClient slow = slowSubscriber(gateway, "crowd")) {
             try {
                 for (int i = 0; i < 1_000; i++) {

@@ -1,0 +1,79 @@
+package io.bifrost.gateway.edge;
+
+import java.time.Duration;
+import java.util.Set;
+
+import io.helidon.common.buffers.BufferData;
+import io.helidon.common.concurrency.limits.Limit;
+import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.spi.ServerConnection;
+import io.helidon.webserver.spi.ServerConnectionSelector;
+
+/**
+ * The listener's only connection selector, so Helidon hands it every connection the moment it is accepted, before
+ * a byte is read: the edge counts it, gives it its deadlines, and passes it on to HTTP/1.1 through its own reads.
+ */
+final class GuardedSelector implements ServerConnectionSelector {
+    private final ServerConnectionSelector http1;
+    private final Connections connections;
+
+    GuardedSelector(ServerConnectionSelector http1, Connections connections) {
+        this.http1 = http1;
+        this.connections = connections;
+    }
+
+    @Override
+    public int bytesToIdentifyConnection() {
+        return 0;
+    }
+
+    @Override
+    public Support supports(BufferData request) {
+        return Support.SUPPORTED;
+    }
+
+    @Override
+    public Set<String> supportedApplicationProtocols() {
+        return http1.supportedApplicationProtocols();
+    }
+
+    @Override
+    public ServerConnection connection(ConnectionContext ctx) {
+        TrackedConnection connection = connections.accepted(ctx.serverSocket());
+        GuardedContext guarded = new GuardedContext(ctx, connection);
+        return new Guarded(http1.connection(guarded), connection, connections);
+    }
+
+    /** Helidon's HTTP/1.1 connection, run so that the edge knows when it ends and which connection a thread serves. */
+    private static final class Guarded implements ServerConnection {
+        private final ServerConnection delegate;
+        private final TrackedConnection connection;
+        private final Connections connections;
+
+        Guarded(ServerConnection delegate, TrackedConnection connection, Connections connections) {
+            this.delegate = delegate;
+            this.connection = connection;
+            this.connections = connections;
+        }
+
+        @Override
+        public void handle(Limit limit) throws InterruptedException {
+            connections.serving(connection);
+            try {
+                delegate.handle(limit);
+            } finally {
+                connections.ended(connection);
+            }
+        }
+
+        @Override
+        public Duration idleTime() {
+            return delegate.idleTime();
+        }
+
+        @Override
+        public void close(boolean interrupt) {
+            delegate.close(interrupt);
+        }
+    }
+}
