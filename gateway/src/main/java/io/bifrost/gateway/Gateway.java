@@ -104,6 +104,7 @@ public final class Gateway implements AutoCloseable {
                 .addConnectionSelector(connections.selector(http1.build()))
                 // Below the open-file limit, so accept never fails for lack of descriptors (see Capacity).
                 .maxTcpConnections(capacity.hardCap())
+                .directHandlers(connections.directAnswers())
                 // Gateway.close decides the order of shutdown: sockets first, then the server.
                 .shutdownHook(false)
                 // Small frames go out at once: Nagle's algorithm with the client's delayed ACK held a frame that

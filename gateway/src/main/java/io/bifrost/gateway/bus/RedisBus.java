@@ -176,6 +176,7 @@ public final class RedisBus implements Bus {
     private final AtomicLong messageIds = new AtomicLong();
     private final AtomicLong reconnects = new AtomicLong();
     private volatile boolean connected = true;
+    private volatile Map<String, Long> connectedCache = Map.of();
     private volatile String problem;
     private long ticks;
     // Only the ticker thread reads and writes these.
@@ -423,6 +424,12 @@ public final class RedisBus implements Bus {
 
     @Override
     public Map<String, Long> connectedByInstance() {
+        // What the heartbeat last read (at most a second old): /info.json is unauthenticated and must not cost Redis.
+        Map<String, Long> cached = connectedCache;
+        return cached.isEmpty() ? Map.of(settings.instanceId(), (long) localConnected.getAsInt()) : cached;
+    }
+
+    private void readConnected() {
         try {
             List<Object> flat = commands.async().<List<Object>>eval(CONNECTED_SCRIPT, ScriptOutputType.MULTI,
                             new String[] {instancesKey, connectedKey},
@@ -432,12 +439,13 @@ public final class RedisBus implements Bus {
             for (int i = 0; i + 1 < flat.size(); i += 2) {
                 counts.put(text(flat.get(i)), Long.parseLong(text(flat.get(i + 1))));
             }
-            return counts;
+            // This instance's own figure is always the current one.
+            counts.put(settings.instanceId(), (long) localConnected.getAsInt());
+            connectedCache = java.util.Collections.unmodifiableMap(counts);
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            return Map.of(settings.instanceId(), (long) localConnected.getAsInt());
+            // Keep the last figures; the next heartbeat tries again.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Map.of();
         }
     }
 
@@ -588,6 +596,7 @@ public final class RedisBus implements Bus {
             if (exists != null && exists == 0) {
                 markAllDirty();
             }
+            readConnected();
             if (!connected && pubsub.isOpen() && resubscribed()) {
                 onConnected();
             }

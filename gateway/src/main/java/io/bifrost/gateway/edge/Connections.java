@@ -89,6 +89,18 @@ public final class Connections implements AutoCloseable {
     }
 
     /**
+     * @return Helidon's answers to requests it refuses before routing, in the gateway's words
+     */
+    public io.helidon.webserver.http.DirectHandlers directAnswers() {
+        io.helidon.webserver.http.DirectHandlers.Builder builder = io.helidon.webserver.http.DirectHandlers.builder();
+        DirectAnswers answers = new DirectAnswers();
+        for (io.helidon.http.DirectHandler.EventType type : io.helidon.http.DirectHandler.EventType.values()) {
+            builder.addHandler(type, answers);
+        }
+        return builder.build();
+    }
+
+    /**
      * @param paths the exact paths the gateway serves
      * @return the filter every request passes first (exact paths, closing after the answer when it must)
      */

@@ -2,7 +2,6 @@ package io.bifrost.gateway.http;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -91,8 +90,10 @@ public final class BroadcastHandler implements Handler {
         try (InputStream in = req.content().inputStream()) {
             // Exactly the declared length when there is one; a chunked body is read up to one byte past the limit.
             body = declared.isPresent() ? in.readNBytes((int) declared.getAsLong()) : in.readNBytes(maxBodyBytes + 1);
-        } catch (IOException | UncheckedIOException e) {
-            reply(res, Status.BAD_REQUEST_400, "could not read the request body: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            // The body's framing is broken or the client went away: nothing after it can be trusted to be a request.
+            reply(res.header(HeaderValues.CONNECTION_CLOSE), Status.BAD_REQUEST_400,
+                    "could not read the request body: it is shorter than its Content-Length or malformed");
             return;
         }
         if (body.length > maxBodyBytes) {

@@ -1,5 +1,6 @@
 package io.bifrost.gateway.http;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 
@@ -11,10 +12,11 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.ServerRequest;
 
 /**
- * The HTML pages: {@code GET /} says what this server is; {@code GET /test}, in development only, connects with a
- * test token for {@code user:1} and shows what arrives.
+ * The HTML pages: {@code GET /} says what this server is; {@code GET /test}, in development only and to a browser on
+ * this machine only, connects with a test token for {@code user:1} and shows what arrives.
  */
 public final class Pages {
     private static final Header HTML = HeaderValues.create(HeaderNames.CONTENT_TYPE, "text/html; charset=UTF-8");
@@ -39,7 +41,7 @@ public final class Pages {
     public void register(HttpRules rules) {
         rules.get("/", (req, res) -> res.header(HTML).send(index()));
         rules.get("/test", (req, res) -> {
-            if (mode != Mode.DEVELOPMENT) {
+            if (mode != Mode.DEVELOPMENT || !fromThisMachine(req)) {
                 res.status(Status.NOT_FOUND_404).send("Not Found");
                 return;
             }
@@ -47,6 +49,18 @@ public final class Pages {
             String token = tokens.subscribeToken(List.of("user:1"), Duration.ofHours(1));
             res.header(HTML).send(TEST_PAGE.replace("@TOKEN@", token));
         });
+    }
+
+    /**
+     * The test page hands out a token signed with the real secret: only to a browser on this machine. A request a
+     * proxy forwarded comes from the proxy's address, which may be this machine's, so a forwarding header rules it out.
+     */
+    private static boolean fromThisMachine(ServerRequest req) {
+        boolean loopback = req.remotePeer().address() instanceof InetSocketAddress address
+                && address.getAddress() != null && address.getAddress().isLoopbackAddress();
+        return loopback && !req.headers().contains(HeaderNames.FORWARDED)
+                && !req.headers().contains(HeaderNames.X_FORWARDED_FOR)
+                && !req.headers().contains(HeaderNames.create("X-Real-IP"));
     }
 
     private String index() {

@@ -22,6 +22,8 @@ public final class Hub {
 
     private final Shard[] shards = new Shard[SHARDS];
     private final LongAdder deliveries = new LongAdder();
+    // Kept as channels gain their first subscriber and lose their last, so /info.json never walks the shards.
+    private final java.util.concurrent.atomic.AtomicInteger channelCount = new java.util.concurrent.atomic.AtomicInteger();
     private final Backlog backlog;
     private volatile Consumer<String> countListener = channel -> { };
 
@@ -80,6 +82,9 @@ public final class Hub {
         try {
             Set<Subscriber> set = shard.channels.computeIfAbsent(channel, c -> new LinkedHashSet<>());
             boolean first = set.isEmpty();
+            if (first) {
+                channelCount.incrementAndGet();
+            }
             if (set.add(subscriber)) {
                 countListener.accept(channel);
             }
@@ -110,6 +115,7 @@ public final class Hub {
             }
             if (set.isEmpty()) {
                 shard.channels.remove(channel);
+                channelCount.decrementAndGet();
                 return true;
             }
             return false;
@@ -174,6 +180,13 @@ public final class Hub {
             }
         }
         return all;
+    }
+
+    /**
+     * @return how many channels have at least one local subscriber, without walking them
+     */
+    public int channelCount() {
+        return channelCount.get();
     }
 
     /**

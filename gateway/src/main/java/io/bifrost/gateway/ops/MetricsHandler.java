@@ -47,7 +47,7 @@ public final class MetricsHandler implements Handler {
         Stats.gauge(out, "bifrost_sessions_authenticated", "Open sockets that have authenticated.",
                 sessions.authenticated());
         Stats.gauge(out, "bifrost_channels", "Channels with at least one socket on this instance.",
-                hub.channels().size());
+                hub.channelCount());
         Stats.gauge(out, "bifrost_subscriptions", "Socket-channel memberships on this instance.",
                 sessions.subscriptions());
         Stats.gauge(out, "bifrost_draining", "1 while this instance drains before stopping.",
