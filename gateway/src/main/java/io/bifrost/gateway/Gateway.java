@@ -73,7 +73,7 @@ public final class Gateway implements AutoCloseable {
         this.stats = new Stats();
         this.bus = config.redis().isPresent()
                 ? connectRedis(config.redis().get())
-                : new LocalBus(hub, stats);
+                : new LocalBus(hub, stats, config.recovery());
         this.sessions = new Sessions(hub, bus, tokens, config.limits(), stats);
         Pages pages = new Pages(config.mode(), tokens);
         BroadcastHandler broadcast = new BroadcastHandler(tokens, bus, stats, config.limits().maxBodyBytes(),
@@ -132,7 +132,8 @@ public final class Gateway implements AutoCloseable {
     private Bus connectRedis(RedisSettings settings) {
         try {
             // Sessions do not exist yet; the count is read later, when the bus heartbeats.
-            return RedisBus.connect(hub, stats, settings, () -> this.sessions == null ? 0 : this.sessions.connected());
+            return RedisBus.connect(hub, stats, settings, config.recovery(),
+                    () -> this.sessions == null ? 0 : this.sessions.connected());
         } catch (BusUnavailableException e) {
             throw new IllegalStateException(e.getMessage() + "; check REDIS_URL", e);
         }

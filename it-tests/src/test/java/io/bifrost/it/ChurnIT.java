@@ -363,11 +363,17 @@ class ChurnIT {
             if (subscribed.isPresent() && subscribed.getAsInt() != 0) {
                 left.add("instance " + i + " bus holds " + subscribed.getAsInt() + " channels");
             }
-            // Cluster.start names instance i "it-bifrost:<i>"; its per-channel counts live in this hash.
+            // Cluster.start names instance i "it-bifrost:<i>"; its per-channel counts live in this hash, beside the one
+            // field that keeps the hash alive while the instance is.
             String counts = redis.command("HLEN", "bifrost:counts:it-bifrost:" + i).strip();
-            if (!counts.equals(":0")) {
-                left.add("instance " + i + " counts hash has " + counts + " channels");
+            if (!counts.equals(":1")) {
+                left.add("instance " + i + " counts hash has " + counts + " fields (1 expected: the alive mark)");
             }
+        }
+        // The cluster totals every broadcast reads its count from.
+        String totals = redis.command("HLEN", "bifrost:totals").strip();
+        if (!totals.equals(":0")) {
+            left.add("cluster totals hash has " + totals + " channels");
         }
         String pubsub = redis.command("PUBSUB", "CHANNELS", "bifrost:ch:*");
         if (!BusProbe.isEmptyArray(pubsub)) {

@@ -1,6 +1,9 @@
 package io.bifrost.protocol;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A text frame a browser sends on {@code /subscribe}.
@@ -11,9 +14,32 @@ public sealed interface ClientFrame {
      * {@code {"event":"authenticate","data":"<JWT>"}}. A missing or non-string {@code data} decodes to an empty
      * token, which then fails verification as Bifrost's did.
      *
+     * <p>Our extension: {@code "since":{"<channel>":"<position>",...}} beside it opts the socket in to recovery (an
+     * empty object opts in with nothing to resume). Values are kept as they came; one that is not a string is simply
+     * not resumable.
+     *
      * @param token the subscribe token
+     * @param since the positions to resume from, when the client opted in
      */
-    record Authenticate(String token) implements ClientFrame {
+    record Authenticate(String token, Optional<Map<String, Object>> since) implements ClientFrame {
+        /** Most channels one {@code since} may name. */
+        public static final int MAX_SINCE = 1000;
+
+        /**
+         * A core authenticate, without {@code since}.
+         *
+         * @param token the subscribe token
+         */
+        public Authenticate(String token) {
+            this(token, Optional.empty());
+        }
+
+        /**
+         * Copies the positions.
+         */
+        public Authenticate {
+            since = since.map(m -> Collections.unmodifiableMap(new LinkedHashMap<>(m)));
+        }
     }
 
     /**
@@ -37,7 +63,8 @@ public sealed interface ClientFrame {
      */
     default String encode() {
         return switch (this) {
-            case Authenticate a -> "{\"event\":\"authenticate\",\"data\":" + Json.quote(a.token()) + "}";
+            case Authenticate a -> "{\"event\":\"authenticate\",\"data\":" + Json.quote(a.token())
+                    + a.since().map(since -> ",\"since\":" + Json.write(since)).orElse("") + "}";
             case Ping p -> "{\"event\":\"ping\"}";
             case Unknown u -> Json.write(Map.of("event", u.event()));
         };
@@ -64,9 +91,27 @@ public sealed interface ClientFrame {
                     : "frame's \"event\" is " + Json.describe(event) + ", expected a string");
         }
         return switch (name) {
-            case "authenticate" -> new Authenticate(object.get("data") instanceof String token ? token : "");
+            case "authenticate" -> new Authenticate(object.get("data") instanceof String token ? token : "",
+                    since(object));
             case "ping" -> new Ping();
             default -> new Unknown(name);
         };
+    }
+
+    private static Optional<Map<String, Object>> since(Map<String, Object> object) throws InvalidFrameException {
+        if (!object.containsKey("since")) {
+            return Optional.empty();
+        }
+        if (!(object.get("since") instanceof Map<?, ?> positions)) {
+            throw new InvalidFrameException("\"since\" must be an object of channel to position, like"
+                    + " {\"user:1\":\"k3x9:17\"}");
+        }
+        if (positions.size() > Authenticate.MAX_SINCE) {
+            throw new InvalidFrameException("\"since\" names " + positions.size() + " channels; at most "
+                    + Authenticate.MAX_SINCE);
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> typed = (Map<String, Object>) positions;
+        return Optional.of(typed);
     }
 }

@@ -1,13 +1,15 @@
 package io.bifrost.gateway.bus;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
-import io.bifrost.gateway.hub.WireFrame;
+import io.bifrost.gateway.hub.Subscriber;
 
 /**
- * The seam between one instance and a cluster: carries each broadcast to every instance whose sockets need its
- * channel, and hands it to that instance's hub. The rest of the gateway cannot tell which implementation runs.
+ * The seam between one instance and a cluster: assigns each broadcast its position on its channel, keeps the
+ * channel's history, carries the broadcast to every instance whose sockets need the channel, and hands it to that
+ * instance's hub in the channel's order. The rest of the gateway cannot tell which implementation runs.
  */
 public interface Bus extends AutoCloseable {
 
@@ -27,14 +29,35 @@ public interface Bus extends AutoCloseable {
     void leave(String channel);
 
     /**
-     * Publishes a pre-encoded frame to every socket on the channel, on every instance.
+     * Publishes a broadcast to every socket on its channels, on every instance: all channels or none.
      *
-     * @param channel the channel
-     * @param frame   the frame, encoded once
-     * @return how many sockets the frame is delivered to
-     * @throws BusUnavailableException when the frame cannot be handed on; it was not delivered anywhere
+     * @param publication the broadcast
+     * @return how many sockets it reaches, or that its {@code jti} was taken before
+     * @throws BehindException         when an instance holding sockets on a channel is behind: nothing was sent,
+     *                                 try again once it caught up ({@link #awaitCaughtUp})
+     * @throws BusUnavailableException when it cannot be handed on; it was not delivered anywhere
      */
-    int publish(String channel, WireFrame frame) throws BusUnavailableException;
+    Published publish(Publication publication) throws BusUnavailableException;
+
+    /**
+     * Waits, without asking the cluster, until the instance a {@link BehindException} named has caught up.
+     *
+     * @param behind       the exception
+     * @param deadlineNanos {@link System#nanoTime()} after which to stop waiting
+     * @return true if it caught up in time
+     */
+    boolean awaitCaughtUp(BehindException behind, long deadlineNanos);
+
+    /**
+     * Adds a socket that opted in to recovery to a channel it joined, in the channel's delivery order: it is told
+     * what it missed since its position (or that it cannot be told), then gets everything newer.
+     *
+     * @param channel    the channel, joined before
+     * @param subscriber the socket
+     * @param since      its position on the channel as the client sent it, if any (malformed ones are not resumable)
+     * @return completes once the subscriber is in the channel's fan-out
+     */
+    CompletableFuture<Void> attach(String channel, Subscriber subscriber, Optional<String> since);
 
     /**
      * How many sockets a broadcast to the channel would reach now, cluster-wide (in a cluster, counts are refreshed

@@ -99,7 +99,28 @@ public final class EnvironmentConfig {
                         "connections; 0 derives it from the open-file limit"),
                 seconds("BIFROST_HTTP_HEADER_TIMEOUT_SECONDS", c.headerTimeout()),
                 seconds("BIFROST_HTTP_IDLE_TIMEOUT_SECONDS", c.idleTimeout()));
-        return new GatewayConfig(host, port, mode, secret(mode), limits, redis(), drain, connections, origins());
+        RecoverySettings r = RecoverySettings.DEFAULTS;
+        RecoverySettings recovery = new RecoverySettings(
+                (int) number("BIFROST_HISTORY_SIZE", r.historySize(), 0, 100_000, "broadcasts kept per channel; 0 is off"),
+                seconds("BIFROST_HISTORY_SECONDS", r.historyAge()),
+                flag("BIFROST_REQUIRE_JTI", r.requireJti()),
+                seconds("BIFROST_JTI_WINDOW_SECONDS", r.jtiWindow()),
+                (int) number("BIFROST_MAX_BATCH_CHANNELS", r.maxBatchChannels(), 1, 10_000, "channels"));
+        return new GatewayConfig(host, port, mode, secret(mode), limits, redis(), drain, connections, origins(),
+                recovery);
+    }
+
+    private boolean flag(String name, boolean fallback) throws ConfigException {
+        String raw = env.get(name);
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        return switch (raw.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no" -> false;
+            default -> throw new ConfigException(name + " is '" + raw + "'; use true or false (default " + fallback
+                    + ")");
+        };
     }
 
     // Origins as a browser sends them: scheme, host and port only.

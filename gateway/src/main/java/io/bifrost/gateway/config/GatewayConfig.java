@@ -20,10 +20,11 @@ import io.bifrost.protocol.Tokens;
  * @param drain     how long a drain (SIGTERM) spreads the closing of sockets over
  * @param connections     the edge's connection limit and HTTP timeouts
  * @param allowedOrigins  origins whose pages may open sockets ({@code https://app.example.com}); empty for any
+ * @param recovery        channel history and the publishing rules (jti, batches)
  */
 public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, Limits limits,
                             Optional<RedisSettings> redis, Duration drain, ConnectionLimits connections,
-                            Set<String> allowedOrigins) {
+                            Set<String> allowedOrigins, RecoverySettings recovery) {
 
     /** The default drain window: well inside Heroku's 30 s and Kubernetes' default grace period. */
     public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(10);
@@ -39,6 +40,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
         Objects.requireNonNull(redis, "redis");
         Objects.requireNonNull(drain, "drain");
         Objects.requireNonNull(connections, "connections");
+        Objects.requireNonNull(recovery, "recovery");
         allowedOrigins = Set.copyOf(allowedOrigins);
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port is " + port + "; use 0 to 65535 (0 picks a free port)");
@@ -53,7 +55,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public static GatewayConfig embedded(String jwtSecret) {
         return new GatewayConfig("127.0.0.1", 0, Mode.DEVELOPMENT, jwtSecret, Limits.DEFAULTS, Optional.empty(),
-                DEFAULT_DRAIN, ConnectionLimits.DEFAULTS, Set.of());
+                DEFAULT_DRAIN, ConnectionLimits.DEFAULTS, Set.of(), RecoverySettings.DEFAULTS);
     }
 
     /**
@@ -61,7 +63,8 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy on that port
      */
     public GatewayConfig withPort(int newPort) {
-        return new GatewayConfig(host, newPort, mode, jwtSecret, limits, redis, drain, connections, allowedOrigins);
+        return new GatewayConfig(host, newPort, mode, jwtSecret, limits, redis, drain, connections,
+                allowedOrigins, recovery);
     }
 
     /**
@@ -69,7 +72,8 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy in that mode
      */
     public GatewayConfig withMode(Mode newMode) {
-        return new GatewayConfig(host, port, newMode, jwtSecret, limits, redis, drain, connections, allowedOrigins);
+        return new GatewayConfig(host, port, newMode, jwtSecret, limits, redis, drain, connections,
+                allowedOrigins, recovery);
     }
 
     /**
@@ -77,7 +81,8 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy with those limits
      */
     public GatewayConfig withLimits(Limits newLimits) {
-        return new GatewayConfig(host, port, mode, jwtSecret, newLimits, redis, drain, connections, allowedOrigins);
+        return new GatewayConfig(host, port, mode, jwtSecret, newLimits, redis, drain, connections,
+                allowedOrigins, recovery);
     }
 
     /**
@@ -86,7 +91,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public GatewayConfig withRedis(RedisSettings settings) {
         return new GatewayConfig(host, port, mode, jwtSecret, limits, Optional.of(settings), drain, connections,
-                allowedOrigins);
+                allowedOrigins, recovery);
     }
 
     /**
@@ -94,7 +99,8 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy with that window
      */
     public GatewayConfig withDrain(Duration window) {
-        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, window, connections, allowedOrigins);
+        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, window, connections,
+                allowedOrigins, recovery);
     }
 
     /**
@@ -102,7 +108,8 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy with those
      */
     public GatewayConfig withConnections(ConnectionLimits newConnections) {
-        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, newConnections, allowedOrigins);
+        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, newConnections,
+                allowedOrigins, recovery);
     }
 
     /**
@@ -110,7 +117,16 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy with that list
      */
     public GatewayConfig withAllowedOrigins(Set<String> origins) {
-        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, connections, origins);
+        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, connections, origins, recovery);
+    }
+
+    /**
+     * @param newRecovery history and publishing rules
+     * @return a copy with those
+     */
+    public GatewayConfig withRecovery(RecoverySettings newRecovery) {
+        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, connections, allowedOrigins,
+                newRecovery);
     }
 
     /**
@@ -123,6 +139,6 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
         return "GatewayConfig[host=" + host + ", port=" + port + ", mode=" + mode + ", jwtSecret=<"
                 + jwtSecret.length() + " characters>, limits=" + limits + ", redis=" + redis.map(RedisSettings::toString)
                 .orElse("none (in-process bus)") + ", drain=" + drain + ", connections=" + connections
-                + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "any" : allowedOrigins) + "]";
+                + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "any" : allowedOrigins) + ", recovery=" + recovery + "]";
     }
 }

@@ -7,11 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.time.Duration;
 import java.util.OptionalLong;
-import java.util.concurrent.locks.LockSupport;
 
 import io.bifrost.gateway.bus.BehindException;
 import io.bifrost.gateway.bus.Bus;
 import io.bifrost.gateway.bus.BusUnavailableException;
+import io.bifrost.gateway.bus.Publication;
+import io.bifrost.gateway.bus.Published;
 import io.bifrost.gateway.hub.WireFrame;
 import io.bifrost.gateway.ops.Stats;
 import io.bifrost.protocol.BroadcastClaims;
@@ -35,8 +36,6 @@ import io.helidon.webserver.http.ServerResponse;
 public final class BroadcastHandler implements Handler {
     private static final System.Logger LOG = System.getLogger(BroadcastHandler.class.getName());
 
-    /** Longest pause between two tries of a held-back broadcast: short, so a cleared backlog is taken up soon. */
-    private static final long MAX_PAUSE_NANOS = 10_000_000L;
     /** What a held-back broadcast's 503 asks the caller to wait, in seconds. */
     private static final String RETRY_AFTER_SECONDS = "1";
 
@@ -133,44 +132,48 @@ public final class BroadcastHandler implements Handler {
         }
         // Encoded once here; every socket on every instance gets these same bytes.
         WireFrame frame = WireFrame.text(claims.message().encode());
-        int deliveries;
+        Publication publication = Publication.of(claims.channel(), frame);
+        Published published;
         try {
-            deliveries = publish(claims.channel(), frame, start + backlogWait.toNanos());
+            published = publish(publication, start + backlogWait.toNanos());
         } catch (BehindException e) {
             refuse(res.header("Retry-After", RETRY_AFTER_SECONDS), Stats.Refusal.BACKLOG,
                     Status.SERVICE_UNAVAILABLE_503, JsonReply.object("error", e.getMessage()
                             + "; the broadcast was not sent, retry after " + RETRY_AFTER_SECONDS + " s"));
             return;
         } catch (BusUnavailableException e) {
-            LOG.log(Level.WARNING, "broadcast to " + claims.channel() + " refused: " + e.getMessage());
             refuse(res.header("Retry-After", RETRY_AFTER_SECONDS), Stats.Refusal.UNAVAILABLE,
                     Status.SERVICE_UNAVAILABLE_503, JsonReply.object("error", e.getMessage()));
+            return;
+        }
+        if (published.duplicate()) {
+            stats.broadcastDuplicate();
+            res.status(Status.OK_200).header(HeaderValues.CONTENT_TYPE_JSON)
+                    .send("{\"message\":\"Success\",\"deliveries\":0,\"duplicate\":true}");
             return;
         }
         stats.broadcastAccepted();
         // The one answer sent thousands of times a second: built without a JSON generator.
         res.status(Status.OK_200).header(HeaderValues.CONTENT_TYPE_JSON)
-                .send("{\"message\":\"Success\",\"deliveries\":" + deliveries + "}");
+                .send("{\"message\":\"Success\",\"deliveries\":" + published.deliveries() + "}");
     }
 
-    // A broadcast held back by a backlog is tried again until it goes or its wait is over: the request itself
-    // slows the publisher to the pace the sockets are written at.
-    private int publish(String channel, WireFrame frame, long deadline) throws BusUnavailableException {
-        long pause = 1_000_000L;
+    // A broadcast held back by a backlog waits for the instance that is behind to catch up, then goes (or its wait
+    // runs out): the request itself slows the publisher to the pace the sockets are written at, and a held
+    // broadcast costs Redis one more publish step when it goes, not one per retry.
+    private Published publish(Publication publication, long deadline) throws BusUnavailableException {
         boolean held = false;
         while (true) {
             try {
-                return bus.publish(channel, frame);
+                return bus.publish(publication);
             } catch (BehindException e) {
                 if (!held) {
                     held = true;
                     stats.broadcastHeld();
                 }
-                if (System.nanoTime() + pause > deadline) {
+                if (!bus.awaitCaughtUp(e, deadline)) {
                     throw e;
                 }
-                LockSupport.parkNanos(pause);
-                pause = Math.min(pause * 2, MAX_PAUSE_NANOS);
             }
         }
     }

@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Backlog {
     private final long limit;
     private final LongAdder queued = new LongAdder();
+    // Deliveries a received broadcast will make once the relay gets to it: lag between Redis and the sockets.
+    private final LongAdder relaying = new LongAdder();
     private volatile long stalled;
 
     /**
@@ -44,6 +46,31 @@ public final class Backlog {
     }
 
     /**
+     * A broadcast arrived from the cluster and waits in the relay; it will be queued on this many sockets.
+     *
+     * @param deliveries the channel's local sockets when it arrived
+     */
+    public void relaying(long deliveries) {
+        relaying.add(deliveries);
+    }
+
+    /**
+     * The relay handed a broadcast on (or dropped it).
+     *
+     * @param deliveries what {@link #relaying} counted for it
+     */
+    public void relayed(long deliveries) {
+        relaying.add(-deliveries);
+    }
+
+    /**
+     * @return deliveries waiting in the relay, not yet queued on sockets
+     */
+    public long inRelay() {
+        return Math.max(0, relaying.sum());
+    }
+
+    /**
      * What the maintenance tick found queued on sockets whose writes are blocked: not the gateway's lag.
      *
      * @param frames frames queued on stalled sockets
@@ -53,12 +80,12 @@ public final class Backlog {
     }
 
     /**
-     * @return deliveries queued on sockets that are reading (never negative)
+     * @return deliveries queued on sockets that are reading, or waiting in the relay to be (never negative)
      */
     public long pending() {
         // The two counts are read at different moments; a stalled socket that drained since the tick must not
         // make the figure negative.
-        return Math.max(0, queued.sum() - stalled);
+        return Math.max(0, queued.sum() + relaying.sum() - stalled);
     }
 
     /**

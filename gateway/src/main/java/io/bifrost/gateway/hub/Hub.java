@@ -125,13 +125,13 @@ public final class Hub {
     }
 
     /**
-     * Queues a frame on every local subscriber of a channel.
+     * Queues a broadcast on every local subscriber of its channel.
      *
-     * @param channel the channel
-     * @param frame   the frame, encoded once
+     * @param delivery the broadcast, encoded once
      * @return how many subscribers it was queued on
      */
-    public int deliver(String channel, WireFrame frame) {
+    public int deliver(Delivery delivery) {
+        String channel = delivery.channel();
         Shard shard = shard(channel);
         int delivered = 0;
         shard.lock.readLock().lock();
@@ -139,7 +139,7 @@ public final class Hub {
             Set<Subscriber> set = shard.channels.get(channel);
             if (set != null) {
                 for (Subscriber subscriber : set) {
-                    if (subscriber.offer(frame)) {
+                    if (subscriber.offer(delivery)) {
                         delivered++;
                     }
                 }
@@ -149,6 +149,40 @@ public final class Hub {
         }
         deliveries.add(delivered);
         return delivered;
+    }
+
+    /**
+     * Tells every local subscriber of a channel that broadcasts on it were lost (see {@link Subscriber#reset}).
+     *
+     * @param channel the channel
+     */
+    public void reset(String channel) {
+        Shard shard = shard(channel);
+        shard.lock.readLock().lock();
+        try {
+            Set<Subscriber> set = shard.channels.get(channel);
+            if (set != null) {
+                set.forEach(subscriber -> subscriber.reset(channel));
+            }
+        } finally {
+            shard.lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * @param channel    the channel
+     * @param subscriber a subscriber
+     * @return true if the subscriber is on the channel
+     */
+    public boolean contains(String channel, Subscriber subscriber) {
+        Shard shard = shard(channel);
+        shard.lock.readLock().lock();
+        try {
+            Set<Subscriber> set = shard.channels.get(channel);
+            return set != null && set.contains(subscriber);
+        } finally {
+            shard.lock.readLock().unlock();
+        }
     }
 
     /**

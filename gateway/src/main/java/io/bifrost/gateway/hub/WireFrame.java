@@ -106,6 +106,15 @@ public final class WireFrame {
     }
 
     /**
+     * @return a copy of the frame's payload (what follows its header)
+     */
+    public byte[] payload() {
+        int n = bytes[1] & 0x7F;
+        int header = n < 126 ? 2 : n == 126 ? 4 : 10;
+        return java.util.Arrays.copyOfRange(bytes, header, bytes.length);
+    }
+
+    /**
      * @return the frame's size on the wire
      */
     public int size() {

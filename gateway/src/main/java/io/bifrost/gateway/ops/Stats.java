@@ -36,6 +36,11 @@ public final class Stats {
     private final LongAdder slowConsumers = new LongAdder();
     private final LongAdder broadcastsHeld = new LongAdder();
     private final Map<TokenException.Reason, LongAdder> authFailures = new EnumMap<>(TokenException.Reason.class);
+    private final LongAdder broadcastsDuplicate = new LongAdder();
+    private final LongAdder historyRecovered = new LongAdder();
+    private final LongAdder historyUnrecoverable = new LongAdder();
+    private final LongAdder relayHealed = new LongAdder();
+    private final LongAdder relayLost = new LongAdder();
     private final Histogram broadcastRequest = Histogram.latency();
     private final Histogram publishToDelivery = Histogram.latency();
 
@@ -68,6 +73,52 @@ public final class Stats {
     /** A broadcast request waited for a backlog to shrink (whatever its outcome). */
     public void broadcastHeld() {
         broadcastsHeld.increment();
+    }
+
+    /** A broadcast's jti was taken before: answered as a duplicate, nothing delivered. */
+    public void broadcastDuplicate() {
+        broadcastsDuplicate.increment();
+    }
+
+    /**
+     * A socket resumed a channel.
+     *
+     * @param recovered whether what it missed could be given back
+     */
+    public void resumed(boolean recovered) {
+        (recovered ? historyRecovered : historyUnrecoverable).increment();
+    }
+
+    /**
+     * Broadcasts this instance had missed from Redis (a dropped subscription, a gap) were delivered from history.
+     *
+     * @param broadcasts how many
+     */
+    public void relayHealed(long broadcasts) {
+        relayHealed.add(broadcasts);
+    }
+
+    /**
+     * Broadcasts this instance missed could not be given back: the history no longer held them.
+     *
+     * @param broadcasts how many (1 when unknown: a history lost with its epoch)
+     */
+    public void relayLost(long broadcasts) {
+        relayLost.add(broadcasts);
+    }
+
+    /**
+     * @return broadcasts missed from Redis and delivered from history since start
+     */
+    public long relayHealed() {
+        return relayHealed.sum();
+    }
+
+    /**
+     * @return broadcasts missed from Redis and lost since start
+     */
+    public long relayLost() {
+        return relayLost.sum();
     }
 
     /** A socket was closed for not reading fast enough. */
@@ -142,6 +193,16 @@ public final class Stats {
                 .append(why.label()).append("\"} ").append(n.sum()).append('\n'));
         counter(out, "bifrost_broadcasts_held_total", "Broadcast requests that waited for a backlog to shrink"
                 + " (BIFROST_MAX_BACKLOG), however they ended.", broadcastsHeld.sum());
+        counter(out, "bifrost_broadcasts_duplicate_total", "Broadcasts whose jti was taken before: answered, not"
+                + " delivered again.", broadcastsDuplicate.sum());
+        counter(out, "bifrost_history_recovered_total", "Channels resumed by a socket with everything it missed.",
+                historyRecovered.sum());
+        counter(out, "bifrost_history_unrecoverable_total", "Channels a socket asked to resume that came back"
+                + " recovered:false (other epoch, older than the history, malformed).", historyUnrecoverable.sum());
+        counter(out, "bifrost_relay_healed_total", "Broadcasts this instance missed from Redis (a dropped"
+                + " subscription, a gap) and delivered from history.", relayHealed.sum());
+        counter(out, "bifrost_relay_lost_total", "Broadcasts this instance missed from Redis that history no longer"
+                + " held (1 per lost epoch when the count is unknown).", relayLost.sum());
         counter(out, "bifrost_slow_consumer_closes_total", "Sockets closed with 4008 for not reading fast enough.",
                 slowConsumers.sum());
         out.append("# HELP bifrost_auth_failures_total Socket authentications refused, by reason.\n")

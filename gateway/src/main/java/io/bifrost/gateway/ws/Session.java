@@ -2,8 +2,11 @@ package io.bifrost.gateway.ws;
 
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -14,10 +17,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
+import io.bifrost.gateway.hub.Delivery;
 import io.bifrost.gateway.hub.Subscriber;
 import io.bifrost.gateway.hub.WireFrame;
 import io.bifrost.protocol.ClientFrame;
 import io.bifrost.protocol.InvalidFrameException;
+import io.bifrost.protocol.Json;
 import io.bifrost.protocol.ServerFrame;
 import io.bifrost.protocol.SubscribeClaims;
 import io.bifrost.protocol.TokenException;
@@ -41,9 +46,10 @@ final class Session implements Subscriber, Outbox.Owner {
     private final ReentrantLock membership = new ReentrantLock();
     private final Set<String> channels = new LinkedHashSet<>();
     private volatile boolean authenticated;
+    // Set by an authenticate with "since": from then on frames carry channel and position.
+    private volatile boolean optedIn;
 
     private final AtomicReference<Closing> closing = new AtomicReference<>();
-    private volatile boolean clientClosed;
     private final AtomicBoolean terminated = new AtomicBoolean();
 
     // Set in the constructor: the first ping comes at a random point of the first interval.
@@ -84,7 +90,6 @@ final class Session implements Subscriber, Outbox.Owner {
                 // Liveness only, recorded above.
             }
             case Inbound.Close close -> {
-                clientClosed = true;
                 // Answer with the client's code (RFC 6455 section 5.5.1), unless a close of ours is already out.
                 int code = close.code() == FrameReader.NO_STATUS ? CloseReason.NORMAL.code() : close.code();
                 closeWith(CloseReason.NORMAL, WireFrame.close(code, ""), false);
@@ -117,14 +122,14 @@ final class Session implements Subscriber, Outbox.Owner {
             return;
         }
         switch (frame) {
-            case ClientFrame.Authenticate auth -> authenticate(auth.token());
+            case ClientFrame.Authenticate auth -> authenticate(auth.token(), auth.since());
             case ClientFrame.Ping ping -> outbox.offer(PONG_EVENT);
             case ClientFrame.Unknown unknown -> outbox.offer(error("unknown event \"" + unknown.event()
                     + "\"; this server understands authenticate and ping"));
         }
     }
 
-    private void authenticate(String token) {
+    private void authenticate(String token, Optional<Map<String, Object>> since) {
         SubscribeClaims claims;
         try {
             claims = sessions.tokens().verifySubscribe(token);
@@ -137,20 +142,21 @@ final class Session implements Subscriber, Outbox.Owner {
         }
         List<String> requested = new ArrayList<>(new LinkedHashSet<>(claims.channels()));
         List<CompletableFuture<Void>> joins = new ArrayList<>();
+        List<String> freshChannels;
         membership.lock();
         try {
             if (closing.get() != null) {
                 return;
             }
-            List<String> fresh = requested.stream().filter(c -> !channels.contains(c)).toList();
+            freshChannels = requested.stream().filter(c -> !channels.contains(c)).toList();
             int limit = sessions.limits().maxChannelsPerSocket();
-            if (channels.size() + fresh.size() > limit) {
-                outbox.offer(error("token lists " + fresh.size() + " new channels and this socket has "
+            if (channels.size() + freshChannels.size() > limit) {
+                outbox.offer(error("token lists " + freshChannels.size() + " new channels and this socket has "
                         + channels.size() + "; a socket may join at most " + limit));
                 return;
             }
             // Counted as joined before the bus confirms, so a close meanwhile releases them.
-            for (String channel : fresh) {
+            for (String channel : freshChannels) {
                 channels.add(channel);
                 joins.add(sessions.bus().join(channel));
             }
@@ -161,6 +167,10 @@ final class Session implements Subscriber, Outbox.Owner {
             close(CloseReason.UNAVAILABLE);
             return;
         }
+        if (since.isPresent()) {
+            // From now on every message frame carries its channel and position, on every channel.
+            optedIn = true;
+        }
         membership.lock();
         try {
             if (closing.get() != null) {
@@ -170,14 +180,49 @@ final class Session implements Subscriber, Outbox.Owner {
                 authenticated = true;
                 sessions.authenticatedOne();
             }
-            for (String channel : requested) {
-                WireFrame subscribed = WireFrame.text(new ServerFrame.Subscribed(channel).encode());
-                // Queued under the hub's lock: every broadcast delivered after this point comes after "subscribed".
-                sessions.hub().add(channel, this, () -> outbox.offer(subscribed));
-            }
         } finally {
             membership.unlock();
         }
+        Set<String> fresh = new HashSet<>(freshChannels);
+        for (String channel : requested) {
+            if (!optedIn) {
+                WireFrame subscribed = WireFrame.text(new ServerFrame.Subscribed(channel).encode());
+                // Queued under the hub's lock: every broadcast delivered after this point comes after "subscribed".
+                sessions.hub().add(channel, this, () -> outbox.offer(subscribed));
+                if (closed()) {
+                    // Closed meanwhile, perhaps after its channels were released: take this one out too.
+                    sessions.hub().remove(channel, this);
+                    return;
+                }
+            } else if (!fresh.contains(channel) && sessions.hub().contains(channel, this)) {
+                // Already held and live: nothing to resume, nothing replayed twice.
+                outbox.offer(subscribed(channel, true, 0));
+            } else if (!attach(channel, since.map(m -> m.get(channel)).map(Session::positionText))) {
+                close(CloseReason.UNAVAILABLE);
+                return;
+            }
+        }
+    }
+
+    // One channel at a time, in token order: its "subscribed", what it missed, then live broadcasts.
+    private boolean attach(String channel, Optional<String> position) {
+        try {
+            sessions.bus().attach(channel, this, position)
+                    .get(sessions.limits().authTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return closing.get() == null;
+        } catch (ExecutionException | TimeoutException e) {
+            sessions.busFailures().log("the bus could not resume a socket on a channel (" + e
+                    + "); closing it with 1013 so the client retries");
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    // A position that is not a string is kept as one that cannot be resumed: recovered:false, never an error.
+    private static String positionText(Object value) {
+        return value instanceof String text ? text : "";
     }
 
     private boolean awaitJoins(List<CompletableFuture<Void>> joins) {
@@ -201,11 +246,35 @@ final class Session implements Subscriber, Outbox.Owner {
     // ---- outbound: any thread ----
 
     @Override
-    public boolean offer(WireFrame frame) {
+    public boolean offer(Delivery delivery) {
         if (closing.get() != null) {
             return false;
         }
-        return outbox.offer(frame);
+        return outbox.offer(optedIn ? delivery.positioned() : delivery.core());
+    }
+
+    @Override
+    public boolean closed() {
+        return closing.get() != null;
+    }
+
+    @Override
+    public void resumed(String channel, boolean recovered, List<Delivery> missed) {
+        outbox.offer(subscribed(channel, recovered, missed.size()));
+        missed.forEach(delivery -> outbox.offer(delivery.positioned()));
+    }
+
+    @Override
+    public void reset(String channel) {
+        if (optedIn) {
+            outbox.offer(subscribed(channel, false, 0));
+        }
+    }
+
+    // The opted-in form of "subscribed": data also says whether the channel was recovered, and how much was missed.
+    private static WireFrame subscribed(String channel, boolean recovered, int missed) {
+        return WireFrame.text("{\"event\":\"subscribed\",\"data\":" + Json.quote("{\"channel\":" + Json.quote(channel)
+                + ",\"recovered\":" + recovered + ",\"missed\":" + missed + "}") + "}");
     }
 
     @Override
@@ -219,10 +288,8 @@ final class Session implements Subscriber, Outbox.Owner {
 
     @Override
     public void closeSent() {
-        if (clientClosed) {
-            // Both close frames are out: the server ends the TCP connection (RFC 6455 section 7.1.1).
-            connection.cut();
-        }
+        // The connection's thread waits for the client to end the TCP connection (see WsConnection); the close
+        // timeout cuts it if the client never does.
     }
 
     @Override
@@ -245,15 +312,6 @@ final class Session implements Subscriber, Outbox.Owner {
         // Off this thread: the caller may be a fan-out holding a hub lock.
         sessions.executor().execute(this::releaseChannels);
         outbox.close(frame, dropQueued);
-    }
-
-    /**
-     * Waits, after the last read, for the close frame to go out, so the connection is not cut under it.
-     */
-    void awaitCloseSent() {
-        if (closing.get() != null) {
-            outbox.awaitCloseSent(sessions.limits().closeTimeout().toNanos());
-        }
     }
 
     private void releaseChannels() {

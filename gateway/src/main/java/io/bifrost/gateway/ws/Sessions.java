@@ -44,6 +44,7 @@ public final class Sessions implements AutoCloseable {
     private final LogLimiter refusals = new LogLimiter(LOG, Level.INFO, LOG_EVERY);
     private final LogLimiter slowConsumers = new LogLimiter(LOG, Level.INFO, LOG_EVERY);
     private final LogLimiter busFailures = new LogLimiter(LOG, Level.WARNING, LOG_EVERY);
+    private final LogLimiter faults = new LogLimiter(LOG, Level.WARNING, LOG_EVERY);
     // One virtual thread per write burst, started directly: an ExecutorService would also track every thread in a
     // set, a cost paid per socket per broadcast. Nothing needs them tracked: forceClose fails a blocked write.
     private final ThreadFactory writerThreads = Thread.ofVirtual().name("bifrost-writer").factory();
@@ -210,6 +211,10 @@ public final class Sessions implements AutoCloseable {
 
     LogLimiter busFailures() {
         return busFailures;
+    }
+
+    LogLimiter faults() {
+        return faults;
     }
 
     void closed(Session session) {

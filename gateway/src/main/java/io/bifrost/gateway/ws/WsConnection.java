@@ -1,11 +1,14 @@
 package io.bifrost.gateway.ws;
 
+import java.io.UncheckedIOException;
 import java.time.Duration;
 
 import io.bifrost.gateway.edge.TrackedConnection;
 
+import io.helidon.common.buffers.DataReader;
 import io.helidon.common.buffers.DataWriter;
 import io.helidon.common.concurrency.limits.Limit;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.spi.ServerConnection;
 
@@ -31,17 +34,33 @@ final class WsConnection implements ServerConnection {
         Session session = sessions.open(this);
         FrameReader frames = new FrameReader(ctx.dataReader(), sessions.limits().maxFrameBytes());
         try {
-            while (session.received(frames.next())) {
-                // One frame at a time, in order, on this thread.
+            try {
+                while (session.received(frames.next())) {
+                    // One frame at a time, in order, on this thread.
+                }
+            } catch (ProtocolViolation violation) {
+                session.violated(violation);
             }
-            session.awaitCloseSent();
-        } catch (ProtocolViolation violation) {
-            session.violated(violation);
-            session.awaitCloseSent();
-        } catch (RuntimeException e) {
+            lingerUntilClosed();
+        } catch (DataReader.InsufficientDataAvailableException | CloseConnectionException | UncheckedIOException e) {
             // The connection ended: the client went away, or the gateway cut it.
+        } catch (RuntimeException e) {
+            // A fault of ours, on this socket only: it is told so (1011), never in HTTP bytes or exception text.
+            sessions.faults().log("socket " + remote + " failed: " + e);
+            session.close(CloseReason.INTERNAL_ERROR);
         } finally {
             session.terminated();
+        }
+    }
+
+    // After the closing handshake the client ends the TCP connection; until it does (or the close timeout cuts it),
+    // whatever it still sends is read and dropped. Closing with unread bytes would send a reset, and a reset can make
+    // the client lose the close frame it has not read yet: it would see 1006 for a clean close.
+    private void lingerUntilClosed() {
+        DataReader reader = ctx.dataReader();
+        while (true) {
+            reader.skip(reader.available());
+            reader.pullData();
         }
     }
 

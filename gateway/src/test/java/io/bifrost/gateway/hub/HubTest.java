@@ -74,7 +74,7 @@ class HubTest {
         hub.add("room", a, NOTHING);
         WireFrame frame = WireFrame.text("once");
 
-        assertEquals(1, hub.deliver("room", frame));
+        assertEquals(1, deliver(hub, "room", frame));
         assertEquals(List.of(frame), a.frames());
         assertTrue(hub.remove("room", a));
     }
@@ -89,7 +89,7 @@ class HubTest {
         hub.add("blue", blue, NOTHING);
         WireFrame toRed = WireFrame.text("{\"event\":\"red\"}");
 
-        assertEquals(2, hub.deliver("red", toRed));
+        assertEquals(2, deliver(hub, "red", toRed));
 
         assertEquals(List.of(toRed), red1.frames());
         assertEquals(List.of(toRed), red2.frames());
@@ -103,7 +103,7 @@ class HubTest {
         Recording red = new Recording();
         hub.add("red", red, NOTHING);
 
-        assertEquals(0, hub.deliver("green", WireFrame.text("x")));
+        assertEquals(0, deliver(hub, "green", WireFrame.text("x")));
         assertEquals(List.of(), red.frames());
         assertEquals(0, hub.deliveries());
     }
@@ -117,7 +117,7 @@ class HubTest {
         hub.remove("room", leaves);
         WireFrame frame = WireFrame.text("after");
 
-        assertEquals(1, hub.deliver("room", frame));
+        assertEquals(1, deliver(hub, "room", frame));
         assertEquals(List.of(frame), stays.frames());
         assertEquals(List.of(), leaves.frames());
     }
@@ -128,9 +128,9 @@ class HubTest {
         hub.add("a", new Recording(), NOTHING);
         hub.add("b", new Recording(), NOTHING);
 
-        hub.deliver("a", WireFrame.text("1"));
-        hub.deliver("b", WireFrame.text("2"));
-        hub.deliver("a", WireFrame.text("3"));
+        deliver(hub, "a", WireFrame.text("1"));
+        deliver(hub, "b", WireFrame.text("2"));
+        deliver(hub, "a", WireFrame.text("3"));
 
         assertEquals(5, hub.deliveries());
     }
@@ -143,7 +143,7 @@ class HubTest {
         hub.add("room", closing, NOTHING);
         WireFrame frame = WireFrame.text("x");
 
-        assertEquals(1, hub.deliver("room", frame));
+        assertEquals(1, deliver(hub, "room", frame));
         assertEquals(1, hub.deliveries());
         assertEquals(List.of(frame), open.frames());
         assertEquals(1, closing.offers(), "the closing subscriber was still offered the frame");
@@ -173,7 +173,7 @@ class HubTest {
         Thread[] deliverer = new Thread[1];
 
         hub.add("room", subscriber, () -> {
-            deliverer[0] = Thread.ofPlatform().start(() -> delivered.set(hub.deliver("room", broadcast)));
+            deliverer[0] = Thread.ofPlatform().start(() -> delivered.set(deliver(hub, "room", broadcast)));
             // The delivery must park on the channel's lock until this runnable returns.
             awaitBlockedOrDone(deliverer[0]);
             subscriber.offer(welcome);
@@ -217,7 +217,7 @@ class HubTest {
         assertEquals(n, hub.channels().size());
 
         for (int i = 0; i < n; i++) {
-            assertEquals(1, hub.deliver("user:" + i, frames.get(i)), "user:" + i);
+            assertEquals(1, deliver(hub, "user:" + i, frames.get(i)), "user:" + i);
         }
         for (int i = 0; i < n; i++) {
             assertEquals(List.of(frames.get(i)), subscribers.get(i).frames(), "user:" + i);
@@ -255,7 +255,7 @@ class HubTest {
                         Counting subscriber = new Counting();
                         everyone.add(subscriber);
                         hub.add(channel, subscriber, NOTHING);
-                        deliveredByCalls.addAndGet(hub.deliver(channel, WireFrame.text("op " + i)));
+                        deliveredByCalls.addAndGet(deliver(hub, channel, WireFrame.text("op " + i)));
                         // This thread's own delivery came after its join, so it must have arrived.
                         if (subscriber.received() < 1) {
                             throw new AssertionError("subscriber on " + channel + " missed a delivery after joining");
@@ -294,7 +294,7 @@ class HubTest {
         long before = hub.deliveries();
         int total = 0;
         for (int c = 0; c < channels; c++) {
-            total += hub.deliver("room:" + c, WireFrame.text("last"));
+            total += deliver(hub, "room:" + c, WireFrame.text("last"));
         }
         assertEquals(survivors.size(), total);
         assertEquals(before + survivors.size(), hub.deliveries());
@@ -319,6 +319,11 @@ class HubTest {
         throw new AssertionError("delivering thread neither blocked nor finished: " + thread.getState());
     }
 
+    // Each broadcast at the next position of its channel, as a bus would hand it to the hub.
+    private static int deliver(Hub hub, String channel, WireFrame frame) {
+        return hub.deliver(new Delivery(channel, "test", 1, frame, 0));
+    }
+
     /** A subscriber that keeps every frame it accepts, in order. */
     private static final class Recording implements Subscriber {
         private final boolean accepts;
@@ -334,12 +339,30 @@ class HubTest {
         }
 
         @Override
-        public boolean offer(WireFrame frame) {
+        public boolean offer(Delivery delivery) {
+            return offer(delivery.core());
+        }
+
+        boolean offer(WireFrame frame) {
             offers.incrementAndGet();
             if (accepts) {
                 frames.add(frame);
             }
             return accepts;
+        }
+
+        @Override
+        public boolean closed() {
+            return false;
+        }
+
+        @Override
+        public void resumed(String channel, boolean recovered, List<Delivery> missed) {
+            missed.forEach(this::offer);
+        }
+
+        @Override
+        public void reset(String channel) {
         }
 
         List<WireFrame> frames() {
@@ -358,9 +381,22 @@ class HubTest {
         private final AtomicInteger received = new AtomicInteger();
 
         @Override
-        public boolean offer(WireFrame frame) {
+        public boolean offer(Delivery delivery) {
             received.incrementAndGet();
             return true;
+        }
+
+        @Override
+        public boolean closed() {
+            return false;
+        }
+
+        @Override
+        public void resumed(String channel, boolean recovered, List<Delivery> missed) {
+        }
+
+        @Override
+        public void reset(String channel) {
         }
 
         int received() {
