@@ -24,6 +24,7 @@ import java.util.function.IntSupplier;
 import io.bifrost.gateway.config.RedisSettings;
 import io.bifrost.gateway.hub.Hub;
 import io.bifrost.gateway.hub.WireFrame;
+import io.bifrost.gateway.ops.LogLimiter;
 import io.bifrost.gateway.ops.Stats;
 
 import io.lettuce.core.ClientOptions;
@@ -124,7 +125,6 @@ public final class RedisBus implements Bus {
     /** A behind mark is refreshed this often and lapses after {@link #BEHIND_TTL} if the instance stops doing so. */
     private static final Duration BEHIND_REFRESH = Duration.ofMillis(250);
     private static final Duration BEHIND_TTL = Duration.ofSeconds(1);
-    private static final Duration BEHIND_LOG_EVERY = Duration.ofMinutes(1);
     // KEYS: instances zset, this instance's counts hash, connected hash. ARGV: id, connected, ttl ms, stale ms.
     // Returns 1 when the counts hash still exists (0 after a Redis restart or a long pause: rewrite it).
     private static final String HEARTBEAT_SCRIPT = """
@@ -171,6 +171,8 @@ public final class RedisBus implements Bus {
     private final byte[] envelopeHead;
 
     private final ReentrantLock lock = new ReentrantLock();
+    // Lines that repeat while Redis is away or this instance is saturated: once, then once a minute with a count.
+    private final LogLimiter logs = new LogLimiter();
     private final Map<String, Subscription> subscriptions = new HashMap<>();
     private final Set<String> dirtyCounts = ConcurrentHashMap.newKeySet();
     private final AtomicLong messageIds = new AtomicLong();
@@ -181,8 +183,6 @@ public final class RedisBus implements Bus {
     // Only the ticker thread reads and writes these.
     private boolean markedBehind;
     private long markedAtNanos;
-    private long behindLoggedNanos;
-    private int behindEpisodes;
     private int lastConnectedWritten = -1;
 
     private RedisBus(Hub hub, Stats stats, RedisSettings settings, IntSupplier localConnected) {
@@ -365,18 +365,6 @@ public final class RedisBus implements Bus {
         }
     }
 
-    // A saturated instance goes behind and catches up many times a second: one line a minute says so.
-    private void logBehind(long now) {
-        behindEpisodes++;
-        if (behindLoggedNanos != 0 && now - behindLoggedNanos < BEHIND_LOG_EVERY.toNanos()) {
-            return;
-        }
-        LOG.log(Level.INFO, "behind: " + hub.backlog().describe() + "; broadcasts to its channels are held back on"
-                + " every instance (went behind " + behindEpisodes + " times since the last such line)");
-        behindLoggedNanos = now;
-        behindEpisodes = 0;
-    }
-
     // Tells the other instances, through Redis, when this one is behind, so they hold back broadcasts to its
     // channels too; the mark lapses by itself if this instance dies.
     private void markBacklog() {
@@ -387,7 +375,9 @@ public final class RedisBus implements Bus {
                 return;
             }
             if (behind && !markedBehind) {
-                logBehind(now);
+                // A saturated instance goes behind and catches up many times a second.
+                logs.log(LOG, Level.INFO, "behind", () -> "behind: " + hub.backlog().describe()
+                        + "; broadcasts to its channels are held back on every instance");
             }
             markedBehind = behind;
             markedAtNanos = now;
@@ -397,7 +387,7 @@ public final class RedisBus implements Bus {
                     Long.toString(BEHIND_TTL.toMillis()).getBytes(StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
             // Redis unreachable: broadcasts are refused anyway, and a stale mark lapses by itself.
-            LOG.log(Level.DEBUG, "could not mark the backlog in Redis: " + e);
+            logs.log(LOG, Level.DEBUG, "mark-backlog", () -> "could not mark the backlog in Redis: " + e);
         }
     }
 
@@ -572,7 +562,7 @@ public final class RedisBus implements Bus {
                 markAllDirty();
             }
         } catch (RuntimeException e) {
-            LOG.log(Level.DEBUG, "Redis maintenance failed: " + e);
+            logs.log(LOG, Level.DEBUG, "maintenance", () -> "Redis maintenance failed: " + e);
         }
     }
 

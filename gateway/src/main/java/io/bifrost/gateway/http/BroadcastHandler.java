@@ -14,6 +14,8 @@ import io.bifrost.gateway.bus.BehindException;
 import io.bifrost.gateway.bus.Bus;
 import io.bifrost.gateway.bus.BusUnavailableException;
 import io.bifrost.gateway.hub.WireFrame;
+import io.bifrost.gateway.ops.LogLimiter;
+import io.bifrost.gateway.ops.LogText;
 import io.bifrost.gateway.ops.Stats;
 import io.bifrost.protocol.BroadcastClaims;
 import io.bifrost.protocol.InvalidJsonException;
@@ -31,7 +33,8 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * {@code POST /broadcast}: verify the token, encode the frame once, publish it, answer with the delivery count.
- * Every caller mistake gets a 4xx naming it; a broadcast the bus cannot take gets 503, never 200.
+ * Every caller mistake gets a 4xx naming it; a broadcast the bus cannot take gets 503, never 200. Every error text
+ * is ours: no exception's or library's message reaches the caller.
  */
 public final class BroadcastHandler implements Handler {
     private static final System.Logger LOG = System.getLogger(BroadcastHandler.class.getName());
@@ -46,6 +49,8 @@ public final class BroadcastHandler implements Handler {
     private final Stats stats;
     private final int maxBodyBytes;
     private final Duration backlogWait;
+    // Refusals a publisher or an outage repeats at request rate: one line, then one a minute with a count, per kind.
+    private final LogLimiter refusals = new LogLimiter();
 
     /**
      * @param tokens       verifies broadcast tokens
@@ -92,7 +97,9 @@ public final class BroadcastHandler implements Handler {
             // Exactly the declared length when there is one; a chunked body is read up to one byte past the limit.
             body = declared.isPresent() ? in.readNBytes((int) declared.getAsLong()) : in.readNBytes(maxBodyBytes + 1);
         } catch (IOException | UncheckedIOException e) {
-            reply(res, Status.BAD_REQUEST_400, "could not read the request body: " + e.getMessage());
+            // The library's text stays out of the answer: the body was cut short or badly framed.
+            reply(res, Status.BAD_REQUEST_400, "could not read the request body (cut short or badly framed);"
+                    + " send {\"token\":\"<JWT>\"} again");
             return;
         }
         if (body.length > maxBodyBytes) {
@@ -120,7 +127,8 @@ public final class BroadcastHandler implements Handler {
         try {
             claims = tokens.verifyBroadcast(jwt);
         } catch (TokenException e) {
-            LOG.log(Level.INFO, "broadcast refused: " + e.reason().label() + " (" + e.getMessage() + ")");
+            refusals.log(LOG, Level.INFO, "token:" + e.reason().label(),
+                    () -> "broadcast refused: " + e.reason().label() + " (" + LogText.of(e.getMessage()) + ")");
             if (e.reason() == TokenException.Reason.MISSING_CLAIM || e.reason() == TokenException.Reason.INVALID_CLAIM) {
                 reply(res, Status.BAD_REQUEST_400, e.getMessage());
             } else {
@@ -136,14 +144,18 @@ public final class BroadcastHandler implements Handler {
         try {
             deliveries = publish(claims.channel(), frame, start + backlogWait.toNanos());
         } catch (BehindException e) {
+            // Its message is ours: which instance is behind, and by how much.
             refuse(res.header("Retry-After", RETRY_AFTER_SECONDS), Stats.Refusal.BACKLOG,
                     Status.SERVICE_UNAVAILABLE_503, JsonReply.object("error", e.getMessage()
                             + "; the broadcast was not sent, retry after " + RETRY_AFTER_SECONDS + " s"));
             return;
         } catch (BusUnavailableException e) {
-            LOG.log(Level.WARNING, "broadcast to " + claims.channel() + " refused: " + e.getMessage());
+            // Its message may quote the Redis client: it goes to the log, and the caller gets ours.
+            refusals.log(LOG, Level.WARNING, "unavailable",
+                    () -> "broadcast to " + LogText.of(claims.channel()) + " refused: " + e.getMessage());
             refuse(res.header("Retry-After", RETRY_AFTER_SECONDS), Stats.Refusal.UNAVAILABLE,
-                    Status.SERVICE_UNAVAILABLE_503, JsonReply.object("error", e.getMessage()));
+                    Status.SERVICE_UNAVAILABLE_503, JsonReply.object("error", "the message bus (Redis) is unavailable;"
+                            + " the broadcast was not sent, retry after " + RETRY_AFTER_SECONDS + " s"));
             return;
         }
         stats.broadcastAccepted();
