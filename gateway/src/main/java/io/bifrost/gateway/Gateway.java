@@ -233,8 +233,9 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         sessions.close(Duration.ofSeconds(1));
-        server.stop();
+        // Before the server stops: connections answered for the last time are cut rather than waited for.
         connections.close();
+        server.stop();
         bus.close();
     }
 }

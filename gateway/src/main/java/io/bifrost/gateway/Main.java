@@ -12,6 +12,7 @@ import io.bifrost.gateway.config.ConfigException;
 import io.bifrost.gateway.config.EnvironmentConfig;
 import io.bifrost.gateway.config.Mode;
 import io.bifrost.gateway.ops.JsonLogFormatter;
+import io.bifrost.gateway.ops.PlainLogFormatter;
 
 import sun.misc.Signal;
 
@@ -88,13 +89,10 @@ public final class Main {
             System.err.println("cannot start: BIFROST_LOG_FORMAT is '" + format + "'; use plain or json");
             return false;
         }
-        // One line per record, before anything logs.
-        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
+        // One line per record, before anything logs; control characters escaped, so no line can be forged.
         LogManager.getLogManager().reset();
         Handler handler = new ConsoleHandler();
-        if (choice.equals("json")) {
-            handler.setFormatter(new JsonLogFormatter());
-        }
+        handler.setFormatter(choice.equals("json") ? new JsonLogFormatter() : new PlainLogFormatter());
         Logger.getLogger("").addHandler(handler);
         return true;
     }

@@ -15,7 +15,7 @@ public final class TokenException extends Exception {
         EXPIRED,
         /** Its {@code nbf} is in the future. */
         NOT_YET_VALID,
-        /** Not a compact JWS: wrong number of parts, bad base64, bad JSON. */
+        /** Not a compact JWS: wrong number of parts, bad base64, bad JSON; or an {@code exp} that is no NumericDate. */
         MALFORMED,
         /** {@code alg: none}. */
         UNSIGNED,
@@ -42,6 +42,16 @@ public final class TokenException extends Exception {
      */
     public TokenException(Reason reason, String detail) {
         super(detail);
+        this.reason = reason;
+    }
+
+    /**
+     * @param reason why
+     * @param detail what exactly, for logs
+     * @param cause  the library's own failure, kept out of {@code detail} because its text quotes the token
+     */
+    TokenException(Reason reason, String detail, Throwable cause) {
+        super(detail, cause);
         this.reason = reason;
     }
 

@@ -1,5 +1,7 @@
 package io.bifrost.protocol;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -25,14 +27,11 @@ import javax.crypto.spec.SecretKeySpec;
 
 import io.jsonwebtoken.Claims;
 import io.jsonwebtoken.ExpiredJwtException;
-import io.jsonwebtoken.JwtException;
 import io.jsonwebtoken.JwtParser;
 import io.jsonwebtoken.Jwts;
 import io.jsonwebtoken.LocatorAdapter;
-import io.jsonwebtoken.MalformedJwtException;
 import io.jsonwebtoken.PrematureJwtException;
 import io.jsonwebtoken.ProtectedHeader;
-import io.jsonwebtoken.io.DeserializationException;
 import io.jsonwebtoken.security.SecurityException;
 
 import static io.bifrost.protocol.TokenException.Reason;
@@ -42,9 +41,14 @@ import static io.bifrost.protocol.TokenException.Reason;
  * broadcast tokens ({@code channel}, {@code message}). Verification accepts HS256, HS384 and HS512 and nothing else;
  * {@code exp} is optional and, when present, checked at the moment of verification.
  *
- * <p>Plain tokens (a header of {@code alg} and {@code typ} only; no registered claim except an {@code exp} more than a
- * second away) are verified by a fast path that only ever accepts; everything else, and every refusal, goes through
- * jjwt, which stays the single source of truth for errors.
+ * <p>A token is a compact JWS: three unpadded base64url parts, the claims a JSON object within {@link Json}'s limits
+ * (no compressed or unencoded payloads). {@code exp}, when present, is a NumericDate as RFC 7519 has it: a JSON number
+ * of seconds from 0 to {@value #MAX_EXP_SECONDS} (the end of year 9999), fractions allowed and cut to whole seconds.
+ *
+ * <p>Plain tokens (a header of {@code alg} and {@code typ} only; no registered claim except an integer {@code exp}
+ * more than a second away) are verified by a fast path that only ever accepts; everything else, and every refusal,
+ * goes through the checks below and jjwt. Refusal reasons are ours: they reach logs and callers, so they never carry
+ * a library's text, and a value the sender chose appears only escaped and capped.
  */
 public final class Tokens {
     /** HS512 keys shorter than 512 bits are weak (RFC 7518 §3.2); Bifrost's README asks for more than 64 characters. */
@@ -52,10 +56,14 @@ public final class Tokens {
     /** Longest channel name accepted, in characters. */
     public static final int MAX_CHANNEL_LENGTH = 256;
 
-    // Registered claims jjwt type-checks (exp aside, which the fast path checks itself): present means jjwt decides.
+    /** Latest {@code exp} accepted: 9999-12-31T23:59:59Z, in seconds since 1970. */
+    public static final long MAX_EXP_SECONDS = 253_402_300_799L;
+
+    // Registered claims jjwt type-checks (exp aside, which we check ourselves): present means jjwt decides.
     private static final Set<String> LEFT_TO_JJWT = Set.of("iss", "sub", "aud", "nbf", "iat", "jti");
-    // exp * 1000 must not overflow: jjwt's Date would wrap where the fast path must not.
-    private static final long MAX_FAST_EXP_SECONDS = Long.MAX_VALUE / 1000 - 1;
+    private static final BigDecimal MAX_EXP = BigDecimal.valueOf(MAX_EXP_SECONDS);
+    // Longest header value (an alg name) quoted in a reason.
+    private static final int MAX_QUOTED = 40;
     // Near its expiry a token goes to jjwt, whose decision and message are canonical.
     private static final long FAST_EXP_MARGIN_MILLIS = 1000;
 
@@ -130,6 +138,10 @@ public final class Tokens {
         if (!(channels instanceof List<?> list)) {
             throw new TokenException(Reason.INVALID_CLAIM,
                     "\"channels\" claim is " + Json.describe(channels) + ", expected an array of strings");
+        }
+        if (list.isEmpty()) {
+            throw new TokenException(Reason.INVALID_CLAIM,
+                    "token lists no channels; a subscribe token must name at least one");
         }
         List<String> names = new ArrayList<>(list.size());
         for (Object channel : list) {
@@ -237,7 +249,8 @@ public final class Tokens {
     }
 
     private Verified verifyWithJjwt(String token) throws TokenException {
-        checkHeader(token);
+        HmacAlgorithm algorithm = checkHeader(token);
+        checkExp(signedClaims(token, algorithm));
         try {
             Claims claims = parser.parseSignedClaims(token).getPayload();
             return new Verified(claims, Optional.ofNullable(claims.getExpiration()).map(Date::toInstant));
@@ -247,15 +260,16 @@ public final class Tokens {
             throw new TokenException(Reason.NOT_YET_VALID, "token not valid before " + e.getClaims().getNotBefore().toInstant());
         } catch (SecurityException e) {
             throw new TokenException(Reason.BAD_SIGNATURE, "signature does not match the secret");
-        } catch (MalformedJwtException | DeserializationException | IllegalArgumentException e) {
-            throw new TokenException(Reason.MALFORMED, "token is malformed: " + e.getMessage());
-        } catch (JwtException e) {
-            throw new TokenException(Reason.INVALID_CLAIM, "token refused: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // What is left to jjwt: header parameters (crit, zip, b64, cty...) and registered claims' types. Its
+            // messages quote what the sender wrote, so they stay out of the reason.
+            throw new TokenException(Reason.MALFORMED, "token is malformed: a header parameter or a registered claim"
+                    + " (iss, sub, aud, iat, nbf, jti) is not as RFC 7515 and RFC 7519 define it", e);
         }
     }
 
     // Reads the header before jjwt does, so "unsigned" and "wrong algorithm" get their own reasons.
-    private static void checkHeader(String token) throws TokenException {
+    private static HmacAlgorithm checkHeader(String token) throws TokenException {
         if (token == null || token.isEmpty()) {
             throw new TokenException(Reason.MALFORMED, "token is empty");
         }
@@ -277,10 +291,81 @@ public final class Tokens {
         if ("none".equalsIgnoreCase(name)) {
             throw new TokenException(Reason.UNSIGNED, "unsigned token (alg: none)");
         }
-        if (HmacAlgorithm.byHeader(name) == null) {
+        HmacAlgorithm algorithm = HmacAlgorithm.byHeader(name);
+        if (algorithm == null) {
             throw new TokenException(Reason.UNSUPPORTED_ALGORITHM,
-                    "token is signed with " + name + "; only HS256, HS384 and HS512 are accepted");
+                    "token is signed with " + quoted(name) + "; only HS256, HS384 and HS512 are accepted");
         }
+        return algorithm;
+    }
+
+    /**
+     * The claims of a token whose signature is valid, read strictly (unpadded base64url, a JSON object within
+     * {@link Json}'s limits) so that our checks of them run before jjwt, which is lenient where we are not, and never
+     * on a forged token: the signature is checked first, as jjwt checks it before it reads the payload.
+     */
+    private Map<String, Object> signedClaims(String token, HmacAlgorithm algorithm) throws TokenException {
+        int firstDot = token.indexOf('.');
+        int secondDot = token.indexOf('.', firstDot + 1);
+        if (secondDot < 0 || token.indexOf('.', secondDot + 1) >= 0) {
+            throw new TokenException(Reason.MALFORMED,
+                    "token is malformed: a compact JWS has three parts, header.payload.signature");
+        }
+        if (secondDot == firstDot + 1 || secondDot == token.length() - 1) {
+            throw new TokenException(Reason.MALFORMED, "token is malformed: its payload or its signature is empty");
+        }
+        byte[] payload = decodeBase64Url(token, firstDot + 1, secondDot);
+        byte[] signature = decodeBase64Url(token, secondDot + 1, token.length());
+        if (payload == null || signature == null) {
+            throw new TokenException(Reason.MALFORMED,
+                    "token is malformed: its payload and signature must be unpadded base64url");
+        }
+        if (!signatureMatches(algorithm, token, secondDot, signature)) {
+            throw new TokenException(Reason.BAD_SIGNATURE, "signature does not match the secret");
+        }
+        try {
+            // Bytes that are not UTF-8 become U+FFFD, as jjwt's reader makes them.
+            return Json.parseObject(new String(payload, StandardCharsets.UTF_8));
+        } catch (InvalidJsonException e) {
+            throw new TokenException(Reason.MALFORMED, "token is malformed: its claims are " + e.getMessage());
+        }
+    }
+
+    // RFC 7519's NumericDate, strictly: jjwt also takes "1999999999" or an ISO date, and reads 1e300 or 2^63 as 1970.
+    private static void checkExp(Map<String, Object> claims) throws TokenException {
+        if (!claims.containsKey("exp")) {
+            return;
+        }
+        BigDecimal seconds = switch (claims.get("exp")) {
+            case Long l -> BigDecimal.valueOf(l);
+            case BigInteger b -> new BigDecimal(b);
+            case BigDecimal d -> d;
+            case null, default -> throw new TokenException(Reason.MALFORMED,
+                    "exp must be a NumericDate: a JSON number of seconds since 1970");
+        };
+        if (seconds.signum() < 0 || seconds.compareTo(MAX_EXP) > 0) {
+            throw new TokenException(Reason.MALFORMED, "exp " + claims.get("exp") + " is out of range: send a NumericDate,"
+                    + " seconds since 1970 from 0 to " + MAX_EXP_SECONDS + " (the end of year 9999)");
+        }
+    }
+
+    // A value the sender chose, as a JSON string of printable ASCII (anything else as \\uXXXX), capped.
+    private static String quoted(String value) {
+        StringBuilder out = new StringBuilder(Math.min(value.length(), MAX_QUOTED) + 8).append('"');
+        for (int i = 0; i < value.length(); i++) {
+            if (i == MAX_QUOTED) {
+                return out.append("\"…").toString();
+            }
+            char c = value.charAt(i);
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c >= 0x20 && c < 0x7F) {
+                out.append(c);
+            } else {
+                out.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return out.append('"').toString();
     }
 
     private static String channelName(Object channel, String what) throws TokenException {
@@ -312,21 +397,15 @@ public final class Tokens {
         if (algorithm == null) {
             return null;
         }
-        MacPool pool = macs.get(algorithm);
         byte[] signature = decodeBase64Url(token, secondDot + 1, token.length());
-        if (signature == null || signature.length != pool.macLength()) {
+        if (signature == null) {
             return null;
         }
         byte[] payloadBytes = decodeBase64Url(token, firstDot + 1, secondDot);
         if (payloadBytes == null) {
             return null;
         }
-        // Every character is base64url (decoded above), so the signing input is the token's ASCII prefix.
-        Mac mac = pool.take();
-        mac.update(token.getBytes(StandardCharsets.US_ASCII), 0, secondDot);
-        byte[] expected = mac.doFinal();
-        pool.give(mac);
-        if (!MessageDigest.isEqual(expected, signature)) {
+        if (!signatureMatches(algorithm, token, secondDot, signature)) {
             return null;
         }
         Map<String, Object> claims = parseJsonObject(payloadBytes);
@@ -335,13 +414,27 @@ public final class Tokens {
         }
         Optional<Instant> expiresAt = Optional.empty();
         if (claims.containsKey("exp")) {
-            if (!(claims.get("exp") instanceof Long exp) || exp < 0 || exp > MAX_FAST_EXP_SECONDS
+            if (!(claims.get("exp") instanceof Long exp) || exp < 0 || exp > MAX_EXP_SECONDS
                     || clock.millis() >= exp * 1000 - FAST_EXP_MARGIN_MILLIS) {
                 return null;
             }
             expiresAt = Optional.of(Instant.ofEpochSecond(exp));
         }
         return new Verified(claims, expiresAt);
+    }
+
+    // The MAC of the token up to its second dot: every character before it is base64url (decoded by the caller), so
+    // the signing input is the token's ASCII prefix.
+    private boolean signatureMatches(HmacAlgorithm algorithm, String token, int secondDot, byte[] signature) {
+        MacPool pool = macs.get(algorithm);
+        if (signature.length != pool.macLength()) {
+            return false;
+        }
+        Mac mac = pool.take();
+        mac.update(token.getBytes(StandardCharsets.US_ASCII), 0, secondDot);
+        byte[] expected = mac.doFinal();
+        pool.give(mac);
+        return MessageDigest.isEqual(expected, signature);
     }
 
     // The header's algorithm if the header is plain (alg and typ only), else null.

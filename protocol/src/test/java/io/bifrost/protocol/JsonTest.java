@@ -126,4 +126,109 @@ class JsonTest {
     void whitespaceAroundTheObjectIsAccepted() throws Exception {
         assertEquals(Map.of("a", 1L), Json.parseObject(" \n\t{ \"a\" : 1 }\r\n "));
     }
+
+    // ---- limits: whatever the text, InvalidJsonException and nothing else ----
+
+    /** {@code {"a":{"a":...{}...}}} with {@code depth} objects, the root included. */
+    static String nestedObjects(int depth) {
+        return "{\"a\":".repeat(depth - 1) + "{}" + "}".repeat(depth - 1);
+    }
+
+    /** An object whose one value is arrays nested so that the text is {@code depth} levels deep. */
+    static String nestedArrays(int depth) {
+        return "{\"a\":" + "[".repeat(depth - 1) + "]".repeat(depth - 1) + "}";
+    }
+
+    @Test
+    void nestingOf64LevelsIsAccepted() throws Exception {
+        Map<String, Object> objects = Json.parseObject(nestedObjects(Json.MAX_DEPTH));
+        Map<String, Object> arrays = Json.parseObject(nestedArrays(Json.MAX_DEPTH));
+
+        int depth = 1;
+        for (Object value = objects.get("a"); value instanceof Map<?, ?> map && !map.isEmpty(); value = map.get("a")) {
+            depth++;
+        }
+        assertEquals(Json.MAX_DEPTH - 1, depth);
+        assertEquals(nestedArrays(Json.MAX_DEPTH), Json.write(arrays));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {65, 1_000, 100_000})
+    void nestingDeeperThan64LevelsIsRefusedByName(int depth) {
+        for (String text : List.of(nestedObjects(depth), nestedArrays(depth), "[".repeat(depth), "{\"a\":[".repeat(depth))) {
+            InvalidJsonException e = assertThrows(InvalidJsonException.class, () -> Json.parseObject(text));
+            assertEquals("JSON nested deeper than 64 levels", e.getMessage());
+        }
+    }
+
+    @Test
+    void numbersOf100CharactersAreAccepted() throws Exception {
+        String integer = "9".repeat(100);
+        String negative = "-" + "1".repeat(99);
+        String fraction = "0." + "5".repeat(98);
+        String exponent = "1." + "2".repeat(93) + "E-999";
+
+        Map<String, Object> map = Json.parseObject("{\"i\":" + integer + ",\"n\":" + negative + ",\"f\":" + fraction
+                + ",\"e\":" + exponent + "}");
+
+        assertEquals(new BigInteger(integer), map.get("i"));
+        assertEquals(new BigInteger(negative), map.get("n"));
+        assertEquals(new BigDecimal(fraction), map.get("f"));
+        assertEquals(new BigDecimal(exponent), map.get("e"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {101, 1_100, 1_101, 100_000})
+    void numbersLongerThan100CharactersAreRefusedByName(int length) {
+        for (String number : List.of("7".repeat(length), "-" + "7".repeat(length - 1), "0." + "3".repeat(length - 2),
+                "1." + "0".repeat(length - 6) + "e+10")) {
+            InvalidJsonException e = assertThrows(InvalidJsonException.class,
+                    () -> Json.parseObject("{\"n\":[" + number + "]}"));
+            assertEquals("JSON with a number longer than 100 characters", e.getMessage(), number.substring(0, 10));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1e999999999", "-1E+999999999", "1e-999999999", "9.99e2147483647", "1e-2147483647",
+            "123456789e2147483647", "1e2147483648"})
+    void hugeExponentsWithinTheLengthLimitStayExactBigDecimals(String number) throws Exception {
+        Map<String, Object> map = Json.parseObject("{\"n\":" + number + "}");
+
+        assertEquals(new BigDecimal(number), map.get("n"));
+        assertEquals("{\"n\":" + new BigDecimal(number) + "}", Json.write(map));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1e2147483649", "1e9999999999", "1e-2147483649", "0.1e-2147483648", "1e99999999999999999999"})
+    void exponentsBeyondWhatANumberCanHoldAreRefusedByName(String number) {
+        InvalidJsonException e = assertThrows(InvalidJsonException.class, () -> Json.parseObject("{\"n\":" + number + "}"));
+
+        assertEquals("JSON with a number whose exponent is out of range", e.getMessage());
+    }
+
+    @Test
+    void integersBecomeLongsWheneverTheyFitWhateverTheirSpelling() throws Exception {
+        Map<String, Object> map = Json.parseObject("{\"a\":-0,\"b\":1e0,\"c\":1.5e1,"
+                + "\"d\":-9223372036854775809,\"e\":1.0,\"f\":1E+2}");
+
+        assertEquals(0L, map.get("a"));
+        assertEquals(1L, map.get("b"));
+        assertEquals(15L, map.get("c"));
+        assertEquals(new BigInteger("-9223372036854775809"), map.get("d"));
+        assertEquals(new BigDecimal("1.0"), map.get("e"));
+        assertEquals(new BigDecimal("1E+2"), map.get("f"));
+    }
+
+    @Test
+    void syntaxErrorsSayWhereInOurWordsNotTheLibrarys() {
+        InvalidJsonException e = assertThrows(InvalidJsonException.class, () -> Json.parseObject("{\"a\"\n 1}"));
+
+        assertEquals("not valid JSON: a syntax error at line 2, column 2", e.getMessage());
+    }
+
+    @Test
+    void noTextIsInvalidJson() {
+        assertEquals("not valid JSON: there is no text",
+                assertThrows(InvalidJsonException.class, () -> Json.parseObject((String) null)).getMessage());
+    }
 }

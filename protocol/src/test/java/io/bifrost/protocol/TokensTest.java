@@ -19,6 +19,8 @@ import java.util.stream.Stream;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import io.jsonwebtoken.Jwts;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -179,8 +181,13 @@ class TokensTest {
     }
 
     @Test
-    void emptyChannelListIsAllowed() throws Exception {
-        assertEquals(List.of(), tokens.verifySubscribe(tokens.subscribeToken(List.of(), null)).channels());
+    void emptyChannelListIsRefused() {
+        for (Tokens verifier : List.of(tokens, jjwtOnly)) {
+            TokenException e = refusedSubscribe(verifier, tokens.subscribeToken(List.of(), Duration.ofMinutes(1)));
+
+            assertEquals(TokenException.Reason.INVALID_CLAIM, e.reason());
+            assertEquals("token lists no channels; a subscribe token must name at least one", e.getMessage());
+        }
     }
 
     @Test
@@ -397,7 +404,144 @@ class TokensTest {
         TokenException e = refusedSubscribe(tokens, token);
 
         assertEquals(TokenException.Reason.UNSUPPORTED_ALGORITHM, e.reason());
-        assertEquals("token is signed with " + alg + "; only HS256, HS384 and HS512 are accepted", e.getMessage());
+        assertEquals("token is signed with \"" + alg + "\"; only HS256, HS384 and HS512 are accepted", e.getMessage());
+    }
+
+    @Test
+    void anAlgTheSenderChoseIsQuotedEscapedAndCappedInTheReason() {
+        String alg = "RS256\nFAKE 2026-01-01 SEVERE forged\u0000\u007f\u0085\u2028\"\\" + "x".repeat(1000);
+        String token = b64(Json.write(Map.of("alg", alg))) + "." + b64("{\"channels\":[\"user:1\"]}") + ".c2ln";
+
+        TokenException e = refusedSubscribe(tokens, token);
+
+        assertEquals(TokenException.Reason.UNSUPPORTED_ALGORITHM, e.reason());
+        // The first 40 characters of the alg, each control character as \\uXXXX.
+        assertEquals("token is signed with \"RS256\\u000aFAKE 2026-01-01 SEVERE forged\\u0000\\u007f\\u0085\\u2028\\\"\"…;"
+                + " only HS256, HS384 and HS512 are accepted", e.getMessage());
+    }
+
+    // ---- exp: a NumericDate, in range ----
+
+    private String withExp(String exp) throws Exception {
+        return handSigned(SECRET, "{\"alg\":\"HS512\"}", "{\"channels\":[\"user:1\"],\"channel\":\"user:1\","
+                + "\"message\":{\"event\":\"e\"},\"exp\":" + exp + "}");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"1999999999\"", "\"2030-01-01T01:00:00Z\"", "\"1000\"", "\"soon\"", "\"\"", "null", "true",
+            "[1999999999]", "{}"})
+    void expThatIsNotAJsonNumberIsRefusedOnBothPaths(String exp) throws Exception {
+        for (Tokens verifier : List.of(tokens, jjwtOnly)) {
+            TokenException subscribe = refusedSubscribe(verifier, withExp(exp));
+            TokenException broadcast = refusedBroadcast(verifier, withExp(exp));
+
+            assertEquals(TokenException.Reason.MALFORMED, subscribe.reason());
+            assertEquals("exp must be a NumericDate: a JSON number of seconds since 1970", subscribe.getMessage());
+            assertEquals(subscribe.getMessage(), broadcast.getMessage());
+        }
+        assertEquals(0, tokens.fastAcceptances());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-1", "-0.5", "-9223372036854775808", "253402300800", "253402300799.5", "9223372036854775807",
+            "9223372036854775808", "18446744073709551616", "1e300", "1E+300", "1e999999999", "-1e999999999",
+            "123456789012345678901234567890"})
+    void expOutOfRangeIsRefusedSayingSoAndWhatToSend(String exp) throws Exception {
+        for (Tokens verifier : List.of(tokens, jjwtOnly)) {
+            TokenException e = refusedSubscribe(verifier, withExp(exp));
+
+            assertEquals(TokenException.Reason.MALFORMED, e.reason());
+            assertEquals("exp " + Json.parseObject("{\"n\":" + exp + "}").get("n") + " is out of range: send a NumericDate,"
+                    + " seconds since 1970 from 0 to 253402300799 (the end of year 9999)", e.getMessage());
+        }
+    }
+
+    @Test
+    void expAtTheEndOfYear9999IsAcceptedAndZeroIsAnHonestExpiry() throws Exception {
+        for (Tokens verifier : List.of(tokens, jjwtOnly)) {
+            assertEquals(Optional.of(Instant.parse("9999-12-31T23:59:59Z")),
+                    verifier.verifySubscribe(withExp("253402300799")).expiresAt());
+            TokenException e = refusedSubscribe(verifier, withExp("0"));
+            assertEquals(TokenException.Reason.EXPIRED, e.reason());
+            assertEquals("token expired at 1970-01-01T00:00:00Z", e.getMessage());
+        }
+    }
+
+    @Test
+    void fractionalExpIsAcceptedOnBothPathsAndCutToWholeSeconds() throws Exception {
+        // RFC 7519 allows a non-integer NumericDate; jjwt reads whole seconds, and so does the fast path's fallback.
+        SubscribeClaims fast = tokens.verifySubscribe(withExp((T_SECONDS + 60) + ".5"));
+        SubscribeClaims slow = jjwtOnly.verifySubscribe(withExp((T_SECONDS + 60) + ".5"));
+        TokenException expired = refusedSubscribe(tokens, withExp((T_SECONDS - 60) + ".999"));
+
+        assertEquals(Optional.of(T.plusSeconds(60)), fast.expiresAt());
+        assertEquals(slow, fast);
+        assertEquals(List.of("user:1"), fast.channels());
+        assertEquals("token expired at 2029-12-31T23:59:00Z", expired.getMessage());
+        assertEquals(TokenException.Reason.EXPIRED, refusedSubscribe(jjwtOnly, withExp((T_SECONDS - 60) + ".999")).reason());
+    }
+
+    @Test
+    void aBadExpUnderAForgedSignatureIsABadSignature() {
+        String forged = b64("{\"alg\":\"HS512\"}") + "." + b64("{\"channels\":[\"a\"],\"exp\":\"soon\"}") + "."
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[64]);
+
+        assertEquals(TokenException.Reason.BAD_SIGNATURE, refusedSubscribe(tokens, forged).reason());
+    }
+
+    // ---- claims within Json's limits; no library text in a reason ----
+
+    @Test
+    void claimsNestedTooDeeplyOrWithTooLongANumberAreMalformed() throws Exception {
+        String deep = handSigned(SECRET, "{\"alg\":\"HS512\"}", "{\"channels\":[\"a\"],\"x\":" + "[".repeat(100_000) + "}");
+        String longNumber = handSigned(SECRET, "{\"alg\":\"HS512\"}", "{\"channels\":[\"a\"],\"x\":" + "1".repeat(101) + "}");
+
+        for (Tokens verifier : List.of(tokens, jjwtOnly)) {
+            TokenException e = refusedSubscribe(verifier, deep);
+            assertEquals(TokenException.Reason.MALFORMED, e.reason());
+            assertEquals("token is malformed: its claims are JSON nested deeper than 64 levels", e.getMessage());
+            assertEquals("token is malformed: its claims are JSON with a number longer than 100 characters",
+                    refusedSubscribe(verifier, longNumber).getMessage());
+        }
+    }
+
+    @Test
+    void headerNestedTooDeeplyIsMalformed() throws Exception {
+        String token = handSigned(SECRET, "{\"alg\":\"HS512\",\"x\":" + "[".repeat(1000) + "]".repeat(1000) + "}",
+                "{\"channels\":[\"a\"]}");
+
+        assertEquals("token header is not base64url JSON", refusedSubscribe(tokens, token).getMessage());
+    }
+
+    @Test
+    void jjwtsOwnTextNeverReachesTheReason() throws Exception {
+        String crit = handSigned(SECRET, "{\"alg\":\"HS512\",\"crit\":[\"x\\nFAKE SEVERE forged\"]}", "{\"channels\":[\"a\"]}");
+        String iat = handSigned(SECRET, "{\"alg\":\"HS512\"}", "{\"channels\":[\"a\"],\"iat\":\"yesterday\\nFAKE\"}");
+
+        for (String token : List.of(crit, iat)) {
+            TokenException e = refusedSubscribe(tokens, token);
+            assertEquals(TokenException.Reason.MALFORMED, e.reason());
+            assertEquals("token is malformed: a header parameter or a registered claim (iss, sub, aud, iat, nbf, jti) is"
+                    + " not as RFC 7515 and RFC 7519 define it", e.getMessage());
+        }
+    }
+
+    @Test
+    void partsMustBeUnpaddedBase64UrlAndThePayloadUncompressed() {
+        String plain = tokens.subscribeToken(List.of("a"), null);
+        String compressed = Jwts.builder().json(new ParssonJwtJson.Writing()).claims(Map.of("channels", List.of("a"))).compressWith(Jwts.ZIP.DEF)
+                .signWith(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA512"), Jwts.SIG.HS512)
+                .compact();
+
+        assertEquals("token is malformed: its payload and signature must be unpadded base64url",
+                refusedSubscribe(tokens, plain + "==").getMessage());
+        assertEquals("token is malformed: a compact JWS has three parts, header.payload.signature",
+                refusedSubscribe(tokens, plain + ".").getMessage());
+        assertEquals("token is malformed: its payload or its signature is empty",
+                refusedSubscribe(tokens, plain.substring(0, plain.lastIndexOf('.') + 1)).getMessage());
+        TokenException e = refusedSubscribe(tokens, compressed);
+        assertEquals(TokenException.Reason.MALFORMED, e.reason());
+        assertTrue(e.getMessage().startsWith("token is malformed: its claims are not valid JSON"), e.getMessage());
     }
 
     // ---- MISSING_CLAIM / INVALID_CLAIM: subscribe ----
@@ -614,7 +758,7 @@ class TokensTest {
         List<String> valid = List.of(
                 tokens.mint(broadcast, algorithm),
                 tokens.mint(Map.of("channels", List.of("user:1", "global")), algorithm),
-                tokens.mint(Map.of("channels", List.of(), "exp", T_SECONDS + 2), algorithm),
+                tokens.mint(Map.of("channels", List.of("a"), "exp", T_SECONDS + 2), algorithm),
                 tokens.broadcastToken("global", message("e", "d"), Duration.ofHours(1)),
                 tokens.broadcastToken("global", message("e", "d"), null),
                 tokens.subscribeToken(List.of("user:1"), Duration.ofSeconds(60)),

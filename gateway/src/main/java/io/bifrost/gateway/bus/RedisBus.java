@@ -17,7 +17,6 @@ import io.bifrost.gateway.config.RedisSettings;
 import io.bifrost.gateway.hub.Delivery;
 import io.bifrost.gateway.hub.Hub;
 import io.bifrost.gateway.hub.Subscriber;
-import io.bifrost.gateway.ops.LogLimiter;
 import io.bifrost.gateway.ops.Stats;
 
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -52,7 +51,6 @@ public final class RedisBus implements Bus {
     private final BehindMarks marks;
     private final ScheduledExecutorService maintenance;
     private final ScheduledExecutorService backlogMarks;
-    private final LogLimiter refusals = new LogLimiter(LOG, Level.WARNING, Duration.ofMinutes(1));
     // Only the maintenance thread touches it.
     private long ticks;
 
@@ -137,7 +135,6 @@ public final class RedisBus implements Bus {
     public Published publish(Publication publication) throws BusUnavailableException {
         if (!link.up()) {
             String why = "Redis is unreachable (" + link.problem() + "); the broadcast was not sent, retry later";
-            refusals.log("broadcast refused: " + why);
             throw new BusUnavailableException(why, null);
         }
         for (String channel : publication.channels()) {
@@ -151,7 +148,6 @@ public final class RedisBus implements Bus {
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             String why = "Redis did not take the broadcast (" + RedisLink.rootMessage(e) + "); it was not sent,"
                     + " retry later";
-            refusals.log("broadcast refused: " + why);
             throw new BusUnavailableException(why, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

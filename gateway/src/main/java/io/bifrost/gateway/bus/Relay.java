@@ -15,6 +15,7 @@ import io.bifrost.gateway.hub.Delivery;
 import io.bifrost.gateway.hub.Hub;
 import io.bifrost.gateway.hub.Subscriber;
 import io.bifrost.gateway.ops.LogLimiter;
+import io.bifrost.gateway.ops.LogText;
 import io.bifrost.gateway.ops.Stats;
 
 /**
@@ -39,7 +40,7 @@ final class Relay {
     private final RedisHistory history;
     private final Stats stats;
     private final Executor threads;
-    private final LogLimiter lostLog = new LogLimiter(LOG, Level.WARNING, Duration.ofMinutes(1));
+    private final LogLimiter lostLog = new LogLimiter();
     private final Map<String, Channel> channels = new ConcurrentHashMap<>();
 
     Relay(Hub hub, RedisHistory history, Stats stats, Executor threads) {
@@ -251,8 +252,8 @@ final class Relay {
 
     private void lost(Channel c, long broadcasts, String why) {
         stats.relayLost(broadcasts);
-        lostLog.log("channel " + c.name + ": this instance missed " + broadcasts + " broadcast(s) and " + why
-                + "; opted-in sockets on it are told recovered:false");
+        lostLog.log(LOG, Level.WARNING, "lost", () -> "channel " + LogText.of(c.name) + ": this instance missed "
+                + broadcasts + " broadcast(s) and " + why + "; opted-in sockets on it are told recovered:false");
         hub.reset(c.name);
     }
 

@@ -32,6 +32,8 @@ public final class Connections implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Connections.class.getName());
     private static final Duration SWEEP_EVERY = Duration.ofMillis(250);
     private static final Duration LIMIT_LOG_EVERY = Duration.ofMinutes(1);
+    /** How long a connection answered for the last time may take to close its end. */
+    private static final Duration LINGER = Duration.ofSeconds(2);
 
     /** Why the edge cut a connection, as a metric label. */
     public enum Timeout {
@@ -53,6 +55,7 @@ public final class Connections implements AutoCloseable {
     private final AtomicLong limitLoggedNanos = new AtomicLong();
     private final LongAdder refusedSinceLog = new LongAdder();
     private final ScheduledExecutorService sweeper;
+    private volatile boolean stopping;
 
     /**
      * @param capacity how many connections this process holds
@@ -179,6 +182,15 @@ public final class Connections implements AutoCloseable {
     }
 
     /**
+     * @return false when the connection should not linger: the server is stopping
+     */
+    boolean lingering(TrackedConnection connection) {
+        connection.moveTo(TrackedConnection.Phase.LINGER);
+        http.add(connection);
+        return !stopping;
+    }
+
+    /**
      * The connection became a websocket: the HTTP timeouts stop applying to it.
      *
      * @param connection the connection
@@ -203,6 +215,12 @@ public final class Connections implements AutoCloseable {
                 case REQUEST -> inPhase > header && connection.readingSinceNanos() != 0 ? Timeout.BODY : null;
                 case IDLE -> inPhase > idle ? Timeout.IDLE : null;
                 case WEBSOCKET -> null;
+                case LINGER -> {
+                    if (inPhase > LINGER.toNanos()) {
+                        connection.cut();
+                    }
+                    yield null;
+                }
             };
             if (why != null) {
                 timedOut[why.ordinal()].increment();
@@ -211,8 +229,17 @@ public final class Connections implements AutoCloseable {
         }
     }
 
+    /**
+     * The server stops: nothing lingers, and connections waiting for a client to close are cut.
+     */
     @Override
     public void close() {
+        stopping = true;
         sweeper.shutdownNow();
+        for (TrackedConnection connection : http) {
+            if (connection.phase() == TrackedConnection.Phase.LINGER) {
+                connection.cut();
+            }
+        }
     }
 }

@@ -4,8 +4,11 @@ import java.time.Duration;
 import java.util.Set;
 
 import io.helidon.common.buffers.BufferData;
+import io.helidon.common.buffers.DataReader;
 import io.helidon.common.concurrency.limits.Limit;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.webserver.spi.ServerConnectionSelector;
 
@@ -41,18 +44,20 @@ final class GuardedSelector implements ServerConnectionSelector {
     public ServerConnection connection(ConnectionContext ctx) {
         TrackedConnection connection = connections.accepted(ctx.serverSocket());
         GuardedContext guarded = new GuardedContext(ctx, connection);
-        return new Guarded(http1.connection(guarded), connection, connections);
+        return new Guarded(http1.connection(guarded), guarded, connections);
     }
 
     /** Helidon's HTTP/1.1 connection, run so that the edge knows when it ends and which connection a thread serves. */
     private static final class Guarded implements ServerConnection {
         private final ServerConnection delegate;
+        private final GuardedContext ctx;
         private final TrackedConnection connection;
         private final Connections connections;
 
-        Guarded(ServerConnection delegate, TrackedConnection connection, Connections connections) {
+        Guarded(ServerConnection delegate, GuardedContext ctx, Connections connections) {
             this.delegate = delegate;
-            this.connection = connection;
+            this.ctx = ctx;
+            this.connection = ctx.connection();
             this.connections = connections;
         }
 
@@ -61,8 +66,34 @@ final class GuardedSelector implements ServerConnectionSelector {
             connections.serving(connection);
             try {
                 delegate.handle(limit);
+                linger();
+            } catch (CloseConnectionException e) {
+                if (!(e instanceof ServerConnectionException)) {
+                    linger();
+                }
+                throw e;
             } finally {
                 connections.ended(connection);
+            }
+        }
+
+        // The answer is out and the connection is to end: read and drop what the client still sends until it closes
+        // (or the sweeper cuts it), so the close is a FIN, not a reset that could make the client lose the answer.
+        private void linger() {
+            if (connection.websocket() || connection.wasCut()) {
+                return;
+            }
+            if (!connections.lingering(connection)) {
+                return;
+            }
+            DataReader reader = ctx.dataReader();
+            try {
+                while (true) {
+                    reader.skip(reader.available());
+                    reader.pullData();
+                }
+            } catch (RuntimeException e) {
+                // The client closed, or the sweeper cut the connection: done.
             }
         }
 

@@ -18,7 +18,9 @@ public final class TrackedConnection {
         /** Answered; waiting for the next request on a kept-alive connection. */
         IDLE,
         /** Upgraded to a websocket: the session's own timeouts (authentication, pings) apply. */
-        WEBSOCKET
+        WEBSOCKET,
+        /** Answered for the last time: reading what the client still sends until it closes. */
+        LINGER
     }
 
     private final HelidonSocket socket;

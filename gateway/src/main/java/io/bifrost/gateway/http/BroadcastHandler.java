@@ -14,6 +14,8 @@ import io.bifrost.gateway.bus.BusUnavailableException;
 import io.bifrost.gateway.bus.Publication;
 import io.bifrost.gateway.bus.Published;
 import io.bifrost.gateway.hub.WireFrame;
+import io.bifrost.gateway.ops.LogLimiter;
+import io.bifrost.gateway.ops.LogText;
 import io.bifrost.gateway.ops.Stats;
 import io.bifrost.protocol.BroadcastClaims;
 import io.bifrost.protocol.InvalidJsonException;
@@ -31,7 +33,8 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * {@code POST /broadcast}: verify the token, encode the frame once, publish it, answer with the delivery count.
- * Every caller mistake gets a 4xx naming it; a broadcast the bus cannot take gets 503, never 200.
+ * Every caller mistake gets a 4xx naming it; a broadcast the bus cannot take gets 503, never 200. Every error text
+ * is ours: no exception's or library's message reaches the caller.
  */
 public final class BroadcastHandler implements Handler {
     private static final System.Logger LOG = System.getLogger(BroadcastHandler.class.getName());
@@ -44,6 +47,8 @@ public final class BroadcastHandler implements Handler {
     private final Stats stats;
     private final int maxBodyBytes;
     private final Duration backlogWait;
+    // Refusals a publisher or an outage repeats at request rate: one line, then one a minute with a count, per kind.
+    private final LogLimiter refusals = new LogLimiter();
 
     /**
      * @param tokens       verifies broadcast tokens
@@ -71,10 +76,7 @@ public final class BroadcastHandler implements Handler {
     }
 
     private void answer(ServerRequest req, ServerResponse res, long start) {
-        boolean json = req.headers().contentType()
-                .map(type -> type.test(HttpMediaType.create(MediaTypes.APPLICATION_JSON)))
-                .orElse(false);
-        if (!json) {
+        if (!json(req)) {
             reply(res, Status.BAD_REQUEST_400, "Content-Type must be application/json, with a body like"
                     + " {\"token\":\"<JWT>\"}");
             return;
@@ -120,7 +122,8 @@ public final class BroadcastHandler implements Handler {
         try {
             claims = tokens.verifyBroadcast(jwt);
         } catch (TokenException e) {
-            LOG.log(Level.INFO, "broadcast refused: " + e.reason().label() + " (" + e.getMessage() + ")");
+            refusals.log(LOG, Level.INFO, "token:" + e.reason().label(),
+                    () -> "broadcast refused: " + e.reason().label() + " (" + LogText.of(e.getMessage()) + ")");
             if (e.reason() == TokenException.Reason.MISSING_CLAIM || e.reason() == TokenException.Reason.INVALID_CLAIM) {
                 reply(res, Status.BAD_REQUEST_400, e.getMessage());
             } else {
@@ -137,13 +140,18 @@ public final class BroadcastHandler implements Handler {
         try {
             published = publish(publication, start + backlogWait.toNanos());
         } catch (BehindException e) {
+            // Its message is ours: which instance is behind, and by how much.
             refuse(res.header("Retry-After", RETRY_AFTER_SECONDS), Stats.Refusal.BACKLOG,
                     Status.SERVICE_UNAVAILABLE_503, JsonReply.object("error", e.getMessage()
                             + "; the broadcast was not sent, retry after " + RETRY_AFTER_SECONDS + " s"));
             return;
         } catch (BusUnavailableException e) {
+            // Its message may quote the Redis client: it goes to the log, and the caller gets ours.
+            refusals.log(LOG, Level.WARNING, "unavailable",
+                    () -> "broadcast to " + LogText.of(claims.channel()) + " refused: " + e.getMessage());
             refuse(res.header("Retry-After", RETRY_AFTER_SECONDS), Stats.Refusal.UNAVAILABLE,
-                    Status.SERVICE_UNAVAILABLE_503, JsonReply.object("error", e.getMessage()));
+                    Status.SERVICE_UNAVAILABLE_503, JsonReply.object("error", "the message bus (Redis) is unavailable;"
+                            + " the broadcast was not sent, retry after " + RETRY_AFTER_SECONDS + " s"));
             return;
         }
         if (published.duplicate()) {
@@ -175,6 +183,17 @@ public final class BroadcastHandler implements Handler {
                     throw e;
                 }
             }
+        }
+    }
+
+    private static boolean json(ServerRequest req) {
+        try {
+            return req.headers().contentType()
+                    .map(type -> type.test(HttpMediaType.create(MediaTypes.APPLICATION_JSON)))
+                    .orElse(false);
+        } catch (RuntimeException e) {
+            // A Content-Type Helidon cannot parse ("application/json;;x") is not JSON: our 400, not its empty one.
+            return false;
         }
     }
 

@@ -13,6 +13,7 @@ import io.bifrost.protocol.Json;
 /**
  * One JSON object per log line ({@code BIFROST_LOG_FORMAT=json}), for log pipelines that parse fields:
  * {@code {"time":"...","level":"INFO","logger":"...","message":"..."}} plus {@code "error"} with a stack trace.
+ * No control character is written raw: a message can never end the line.
  */
 public final class JsonLogFormatter extends Formatter {
     @Override
@@ -27,6 +28,8 @@ public final class JsonLogFormatter extends Formatter {
             record.getThrown().printStackTrace(new PrintWriter(trace));
             line.put("error", trace.toString());
         }
-        return Json.write(line) + System.lineSeparator();
+        // JSON escapes C0 controls itself; DEL, C1 and U+2028/U+2029 it leaves raw, and they can only stand inside
+        // strings, where LogText's \\uXXXX is the JSON escape: the line stays one line and valid JSON.
+        return LogText.escape(Json.write(line)) + System.lineSeparator();
     }
 }

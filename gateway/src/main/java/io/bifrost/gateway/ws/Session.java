@@ -20,6 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import io.bifrost.gateway.hub.Delivery;
 import io.bifrost.gateway.hub.Subscriber;
 import io.bifrost.gateway.hub.WireFrame;
+import io.bifrost.gateway.ops.LogText;
 import io.bifrost.protocol.ClientFrame;
 import io.bifrost.protocol.InvalidFrameException;
 import io.bifrost.protocol.Json;
@@ -135,8 +136,9 @@ final class Session implements Subscriber, Outbox.Owner {
             claims = sessions.tokens().verifySubscribe(token);
         } catch (TokenException e) {
             sessions.stats().authFailure(e.reason());
-            sessions.refusals().log("socket from " + connection.remote() + " refused: " + e.reason().label() + " ("
-                    + e.getMessage() + ")");
+            sessions.logLimited(Level.INFO, "refused:" + e.reason().label(), () -> "socket from "
+                    + LogText.of(connection.remote()) + " refused: " + e.reason().label() + " ("
+                    + LogText.of(e.getMessage()) + ")");
             close(CloseReason.NOT_AUTHORIZED);
             return;
         }
@@ -211,8 +213,8 @@ final class Session implements Subscriber, Outbox.Owner {
                     .get(sessions.limits().authTimeout().toMillis(), TimeUnit.MILLISECONDS);
             return closing.get() == null;
         } catch (ExecutionException | TimeoutException e) {
-            sessions.busFailures().log("the bus could not resume a socket on a channel (" + e
-                    + "); closing it with 1013 so the client retries");
+            sessions.logLimited(Level.WARNING, "resume", () -> "the bus could not resume a socket on a channel ("
+                    + LogText.of(e) + "); closing it with 1013 so the client retries");
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -234,8 +236,8 @@ final class Session implements Subscriber, Outbox.Owner {
                     .get(sessions.limits().authTimeout().toMillis(), TimeUnit.MILLISECONDS);
             return true;
         } catch (ExecutionException | TimeoutException e) {
-            sessions.busFailures().log("the bus did not confirm a socket's subscriptions (" + e
-                    + "); closing it with 1013 so the client retries");
+            sessions.logLimited(Level.WARNING, "join", () -> "the bus did not confirm a socket's subscriptions ("
+                    + LogText.of(e) + "); closing it with 1013 so the client retries");
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -281,8 +283,9 @@ final class Session implements Subscriber, Outbox.Owner {
     public void overflowed() {
         // The outbox tells this once per socket, however many frames it is offered after.
         sessions.stats().slowConsumer();
-        sessions.slowConsumers().log("socket from " + connection.remote() + " closed as a slow consumer: over "
-                + sessions.limits().sendQueueBytes() + " bytes queued (BIFROST_SEND_QUEUE_BYTES)");
+        sessions.logLimited(Level.INFO, "slow", () -> "socket from " + LogText.of(connection.remote())
+                + " closed as a slow consumer: over " + sessions.limits().sendQueueBytes()
+                + " bytes queued (BIFROST_SEND_QUEUE_BYTES)");
         close(CloseReason.SLOW_CONSUMER);
     }
 

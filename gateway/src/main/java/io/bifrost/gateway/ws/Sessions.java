@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 import io.bifrost.gateway.bus.Bus;
 import io.bifrost.gateway.config.Limits;
@@ -30,7 +31,6 @@ import io.bifrost.protocol.Tokens;
 public final class Sessions implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Sessions.class.getName());
     private static final long TICK_MILLIS = 250;
-    private static final Duration LOG_EVERY = Duration.ofMinutes(1);
 
     private final Hub hub;
     private final Bus bus;
@@ -40,11 +40,8 @@ public final class Sessions implements AutoCloseable {
     private final Set<Session> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong ids = new AtomicLong();
     private final AtomicInteger authenticated = new AtomicInteger();
-    // Lines clients can cause at will: the first, then one a minute with a count.
-    private final LogLimiter refusals = new LogLimiter(LOG, Level.INFO, LOG_EVERY);
-    private final LogLimiter slowConsumers = new LogLimiter(LOG, Level.INFO, LOG_EVERY);
-    private final LogLimiter busFailures = new LogLimiter(LOG, Level.WARNING, LOG_EVERY);
-    private final LogLimiter faults = new LogLimiter(LOG, Level.WARNING, LOG_EVERY);
+    // Lines clients can cause at will: per kind, the first, then one a minute with a count.
+    private final LogLimiter limited = new LogLimiter();
     // One virtual thread per write burst, started directly: an ExecutorService would also track every thread in a
     // set, a cost paid per socket per broadcast. Nothing needs them tracked: forceClose fails a blocked write.
     private final ThreadFactory writerThreads = Thread.ofVirtual().name("bifrost-writer").factory();
@@ -201,20 +198,15 @@ public final class Sessions implements AutoCloseable {
         authenticated.decrementAndGet();
     }
 
-    LogLimiter refusals() {
-        return refusals;
-    }
-
-    LogLimiter slowConsumers() {
-        return slowConsumers;
-    }
-
-    LogLimiter busFailures() {
-        return busFailures;
-    }
-
-    LogLimiter faults() {
-        return faults;
+    /**
+     * Logs a line a client can cause over and over: per kind, the first, then one a minute with a count.
+     *
+     * @param level   its level
+     * @param kind    what it is about, the limiter's key
+     * @param message the line (request-derived parts escaped with LogText)
+     */
+    void logLimited(Level level, String kind, Supplier<String> message) {
+        limited.log(LOG, level, kind, message);
     }
 
     void closed(Session session) {

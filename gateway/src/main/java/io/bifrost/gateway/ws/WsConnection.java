@@ -4,6 +4,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 
 import io.bifrost.gateway.edge.TrackedConnection;
+import io.bifrost.gateway.ops.LogText;
 
 import io.helidon.common.buffers.DataReader;
 import io.helidon.common.buffers.DataWriter;
@@ -46,7 +47,8 @@ final class WsConnection implements ServerConnection {
             // The connection ended: the client went away, or the gateway cut it.
         } catch (RuntimeException e) {
             // A fault of ours, on this socket only: it is told so (1011), never in HTTP bytes or exception text.
-            sessions.faults().log("socket " + remote + " failed: " + e);
+            sessions.logLimited(System.Logger.Level.WARNING, "fault", () -> "socket " + LogText.of(remote)
+                    + " failed: " + LogText.of(e));
             session.close(CloseReason.INTERNAL_ERROR);
         } finally {
             session.terminated();

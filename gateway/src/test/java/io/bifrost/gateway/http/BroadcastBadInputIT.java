@@ -51,6 +51,13 @@ class BroadcastBadInputIT {
     }
 
     @Test
+    void unparseableContentTypeIs400NamingContentType() throws Exception {
+        try (Fixture f = new Fixture(Limits.DEFAULTS)) {
+            f.assertRefusedAndNothingChanged(f.post("application/json;;x", f.validBody()), 400, "Content-Type");
+        }
+    }
+
+    @Test
     void jsonContentTypeWithCharsetIsAccepted() throws Exception {
         try (Fixture f = new Fixture(Limits.DEFAULTS)) {
             Reply reply = f.post("application/json; charset=utf-8", f.validBody());

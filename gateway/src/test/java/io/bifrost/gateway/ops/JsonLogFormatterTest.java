@@ -38,4 +38,17 @@ class JsonLogFormatterTest {
 
         assertTrue(((String) json.get("error")).startsWith("java.lang.IllegalStateException: boom"), json.toString());
     }
+
+    @Test
+    void noControlCharacterIsWrittenRawYetTheMessageReadsBackAsItWas() throws Exception {
+        String message = "refused: x\nFAKE 2026-01-01 SEVERE forged\r\u0000\u007f\u0085\u009b\u2028\u2029\u202e end";
+        LogRecord record = new LogRecord(Level.INFO, message);
+
+        String line = new JsonLogFormatter().format(record);
+
+        String body = line.substring(0, line.length() - System.lineSeparator().length());
+        assertTrue(body.chars().allMatch(c -> c >= 0x20 && (c < 0x7F || c > 0x9F) && c != 0x2028 && c != 0x2029
+                && c != 0x202E), body);
+        assertEquals(message, Json.parseObject(body).get("message"));
+    }
 }
