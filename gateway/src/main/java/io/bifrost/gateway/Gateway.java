@@ -77,7 +77,7 @@ public final class Gateway implements AutoCloseable {
         this.sessions = new Sessions(hub, bus, tokens, config.limits(), stats);
         Pages pages = new Pages(config.mode(), tokens);
         BroadcastHandler broadcast = new BroadcastHandler(tokens, bus, stats, config.limits().maxBodyBytes(),
-                config.limits().backlogWait());
+                config.limits().backlogWait(), config.recovery());
         InfoHandler info = new InfoHandler(hub, sessions, bus);
         Capacity capacity;
         try {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +61,9 @@ public final class Tokens {
     public static final long MAX_EXP_SECONDS = 253_402_300_799L;
 
     // Registered claims jjwt type-checks (exp aside, which we check ourselves): present means jjwt decides.
-    private static final Set<String> LEFT_TO_JJWT = Set.of("iss", "sub", "aud", "nbf", "iat", "jti");
+    private static final Set<String> LEFT_TO_JJWT = Set.of("iss", "sub", "aud", "nbf", "iat");
+    /** Longest {@code jti} accepted, in characters. */
+    public static final int MAX_JTI_LENGTH = 128;
     private static final BigDecimal MAX_EXP = BigDecimal.valueOf(MAX_EXP_SECONDS);
     // Longest header value (an alg name) quoted in a reason.
     private static final int MAX_QUOTED = 40;
@@ -160,11 +163,7 @@ public final class Tokens {
     public BroadcastClaims verifyBroadcast(String token) throws TokenException {
         Verified verified = verify(token);
         Map<String, ?> claims = verified.claims();
-        Object channel = claims.get("channel");
-        if (channel == null) {
-            throw new TokenException(Reason.MISSING_CLAIM, "token has no \"channel\" claim");
-        }
-        String name = channelName(channel, "\"channel\" claim");
+        List<String> channels = broadcastChannels(claims);
         Object message = claims.get("message");
         if (message == null) {
             throw new TokenException(Reason.MISSING_CLAIM, "token has no \"message\" claim");
@@ -179,7 +178,53 @@ public final class Tokens {
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> body = (Map<String, Object>) map;
-        return new BroadcastClaims(name, new ServerFrame.Message(body), verified.expiresAt());
+        return new BroadcastClaims(channels, new ServerFrame.Message(body), verified.expiresAt(), jti(claims));
+    }
+
+    // "channel", or "channels" for a batch: one of them, never both, each name valid, none twice.
+    private static List<String> broadcastChannels(Map<String, ?> claims) throws TokenException {
+        Object channel = claims.get("channel");
+        Object channels = claims.get("channels");
+        if (channel != null && channels != null) {
+            throw new TokenException(Reason.INVALID_CLAIM, "token has both \"channel\" and \"channels\"; name one"
+                    + " channel, or several in \"channels\"");
+        }
+        if (channels == null) {
+            if (channel == null) {
+                throw new TokenException(Reason.MISSING_CLAIM, "token has no \"channel\" claim (or \"channels\" for"
+                        + " a batch)");
+            }
+            return List.of(channelName(channel, "\"channel\" claim"));
+        }
+        if (!(channels instanceof List<?> list)) {
+            throw new TokenException(Reason.INVALID_CLAIM, "\"channels\" claim is " + Json.describe(channels)
+                    + ", expected an array of channel names");
+        }
+        if (list.isEmpty()) {
+            throw new TokenException(Reason.INVALID_CLAIM, "\"channels\" is empty; a batch names at least one channel");
+        }
+        List<String> names = new ArrayList<>(list.size());
+        Set<String> seen = new HashSet<>();
+        for (Object entry : list) {
+            String name = channelName(entry, "\"channels\" entry");
+            if (!seen.add(name)) {
+                throw new TokenException(Reason.INVALID_CLAIM, "\"channels\" names " + Json.quote(name)
+                        + " twice; each channel once");
+            }
+            names.add(name);
+        }
+        return names;
+    }
+
+    private static Optional<String> jti(Map<String, ?> claims) throws TokenException {
+        if (!claims.containsKey("jti")) {
+            return Optional.empty();
+        }
+        if (!(claims.get("jti") instanceof String jti) || jti.isEmpty() || jti.length() > MAX_JTI_LENGTH) {
+            throw new TokenException(Reason.INVALID_CLAIM, "\"jti\" must be a string of 1 to " + MAX_JTI_LENGTH
+                    + " characters, unique per broadcast (a UUID, say)");
+        }
+        return Optional.of(jti);
     }
 
     /**
@@ -475,6 +520,11 @@ public final class Tokens {
         for (String name : claims.keySet()) {
             if (name.isEmpty() || Character.isWhitespace(name.charAt(0))
                     || Character.isWhitespace(name.charAt(name.length() - 1)) || LEFT_TO_JJWT.contains(name)) {
+                return false;
+            }
+            // Every broadcast from the Java client carries a jti: a string one stays on the fast path (jjwt takes any
+            // string as an id); anything else is jjwt's to judge.
+            if (name.equals("jti") && !(claims.get(name) instanceof String)) {
                 return false;
             }
         }

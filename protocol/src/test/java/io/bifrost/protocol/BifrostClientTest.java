@@ -181,7 +181,7 @@ class BifrostClientTest {
         assertEquals("/broadcast", request.path());
         assertEquals("application/json", request.contentType());
         BroadcastClaims claims = tokens.verifyBroadcast(tokenOf(request));
-        assertEquals("user:1", claims.channel());
+        assertEquals(List.of("user:1"), claims.channels());
         assertEquals(Map.of("event", "new_item", "data", "{\"id\":7,\"name\":\"héllo ✓\"}"), claims.message().body());
         assertEquals("{\"event\":\"new_item\",\"data\":\"{\\\"id\\\":7,\\\"name\\\":\\\"héllo ✓\\\"}\"}",
                 claims.message().encode());
@@ -213,7 +213,7 @@ class BifrostClientTest {
         assertEquals(3, client.broadcast("global", message));
 
         BroadcastClaims claims = tokens.verifyBroadcast(tokenOf(onlyRequest()));
-        assertEquals("global", claims.channel());
+        assertEquals(List.of("global"), claims.channels());
         assertEquals("{\"event\":\"update\",\"data\":\"{}\",\"extra\":[1,true]}", claims.message().encode());
     }
 

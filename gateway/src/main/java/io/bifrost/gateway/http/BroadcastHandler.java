@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.OptionalLong;
 
 import io.bifrost.gateway.bus.BehindException;
+import io.bifrost.gateway.config.RecoverySettings;
 import io.bifrost.gateway.bus.Bus;
 import io.bifrost.gateway.bus.BusUnavailableException;
 import io.bifrost.gateway.bus.Publication;
@@ -47,6 +48,7 @@ public final class BroadcastHandler implements Handler {
     private final Stats stats;
     private final int maxBodyBytes;
     private final Duration backlogWait;
+    private final RecoverySettings recovery;
     // Refusals a publisher or an outage repeats at request rate: one line, then one a minute with a count, per kind.
     private final LogLimiter refusals = new LogLimiter();
 
@@ -56,13 +58,16 @@ public final class BroadcastHandler implements Handler {
      * @param stats        counters
      * @param maxBodyBytes largest body accepted
      * @param backlogWait  how long a broadcast held back by a backlog waits before it gets 503
+     * @param recovery     the publishing rules: jti required or not, its window, the batch limit
      */
-    public BroadcastHandler(Tokens tokens, Bus bus, Stats stats, int maxBodyBytes, Duration backlogWait) {
+    public BroadcastHandler(Tokens tokens, Bus bus, Stats stats, int maxBodyBytes, Duration backlogWait,
+                            RecoverySettings recovery) {
         this.tokens = tokens;
         this.bus = bus;
         this.stats = stats;
         this.maxBodyBytes = maxBodyBytes;
         this.backlogWait = backlogWait;
+        this.recovery = recovery;
     }
 
     @Override
@@ -134,8 +139,19 @@ public final class BroadcastHandler implements Handler {
             return;
         }
         // Encoded once here; every socket on every instance gets these same bytes.
+        if (claims.channels().size() > recovery.maxBatchChannels()) {
+            reply(res, Status.BAD_REQUEST_400, "\"channels\" names " + claims.channels().size()
+                    + " channels; a batch may name at most " + recovery.maxBatchChannels()
+                    + " (BIFROST_MAX_BATCH_CHANNELS)");
+            return;
+        }
+        if (recovery.requireJti() && claims.jti().isEmpty()) {
+            reply(res, Status.BAD_REQUEST_400, "token has no \"jti\"; this gateway requires one on every broadcast"
+                    + " (BIFROST_REQUIRE_JTI), a unique string such as a UUID");
+            return;
+        }
         WireFrame frame = WireFrame.text(claims.message().encode());
-        Publication publication = Publication.of(claims.channel(), frame);
+        Publication publication = new Publication(claims.channels(), frame, claims.jti(), jtiTtl(claims));
         Published published;
         try {
             published = publish(publication, start + backlogWait.toNanos());
@@ -148,7 +164,7 @@ public final class BroadcastHandler implements Handler {
         } catch (BusUnavailableException e) {
             // Its message may quote the Redis client: it goes to the log, and the caller gets ours.
             refusals.log(LOG, Level.WARNING, "unavailable",
-                    () -> "broadcast to " + LogText.of(claims.channel()) + " refused: " + e.getMessage());
+                    () -> "broadcast to " + LogText.of(claims.channels().getFirst()) + " refused: " + e.getMessage());
             refuse(res.header("Retry-After", RETRY_AFTER_SECONDS), Stats.Refusal.UNAVAILABLE,
                     Status.SERVICE_UNAVAILABLE_503, JsonReply.object("error", "the message bus (Redis) is unavailable;"
                             + " the broadcast was not sent, retry after " + RETRY_AFTER_SECONDS + " s"));
@@ -195,6 +211,16 @@ public final class BroadcastHandler implements Handler {
             // A Content-Type Helidon cannot parse ("application/json;;x") is not JSON: our 400, not its empty one.
             return false;
         }
+    }
+
+    // A jti is remembered while its token could be posted again (until its exp), within the window.
+    private Duration jtiTtl(BroadcastClaims claims) {
+        Duration window = recovery.jtiWindow();
+        return claims.expiresAt()
+                .map(exp -> Duration.between(java.time.Instant.now(), exp).plusSeconds(1))
+                .filter(left -> left.compareTo(window) < 0)
+                .map(left -> left.isNegative() || left.isZero() ? Duration.ofSeconds(1) : left)
+                .orElse(window);
     }
 
     private String tooLarge() {
