@@ -85,6 +85,29 @@ class BackpressureClusterIT {
         }
     }
 
+    @Test
+    void aHeldBroadcastWaitsForItsInstanceWithoutRunningThePublishStepAgainAndAgain() throws Exception {
+        Limits longWait = Limits.DEFAULTS.withMaxBacklog(10).withBacklogWait(Duration.ofSeconds(2));
+        try (Cluster cluster = Cluster.start(redis, 2, "bp-steps:", longWait)) {
+            Gateway holder = cluster.get(0);
+            Gateway publisher = cluster.get(1);
+            try (WsClient reader = subscriber(holder, "busy")) {
+                awaitClusterCount(cluster.all(), "busy", 1, WAIT);
+                queue(holder.backlog(), 11);
+                awaitRefused(publisher, "busy");
+
+                // Held for its whole 2 s wait: the publish step ran once (or twice, when a mark refresh raced the
+                // local copy), not once per few milliseconds as a retry loop would.
+                long before = publisher.stats().publishSteps();
+                TestGateway.Reply held = broadcast(publisher, "busy", "held", "x");
+                long steps = publisher.stats().publishSteps() - before;
+                assertEquals(503, held.status(), held.body());
+                assertTrue(steps <= 3, "the held broadcast ran the publish step " + steps + " times");
+                holder.backlog().done(11);
+            }
+        }
+    }
+
     // The holder marks itself behind in Redis within tens of milliseconds; until then the publisher still accepts.
     private record Refusal(TestGateway.Reply reply, int acceptedBefore) {
     }

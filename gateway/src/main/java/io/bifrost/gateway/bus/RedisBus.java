@@ -41,6 +41,7 @@ public final class RedisBus implements Bus {
     private static final long STALE_RETRY_TICKS = 40;
 
     private final Hub hub;
+    private final Stats stats;
     private final RecoverySettings recovery;
     private final RedisSettings settings;
     private final RedisKeys keys;
@@ -57,6 +58,7 @@ public final class RedisBus implements Bus {
     private RedisBus(Hub hub, Stats stats, RedisSettings settings, RecoverySettings recovery,
                      IntSupplier localConnected) {
         this.hub = hub;
+        this.stats = stats;
         this.recovery = recovery;
         this.settings = settings;
         this.keys = new RedisKeys(settings.prefix());
@@ -144,6 +146,7 @@ public final class RedisBus implements Bus {
             }
         }
         try {
+            stats.publishStep();
             return PublishScript.run(link, keys, publication, marks.others(), recovery, settings.instanceId());
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             String why = "Redis did not take the broadcast (" + RedisLink.rootMessage(e) + "); it was not sent,"

@@ -37,6 +37,7 @@ public final class Stats {
     private final LongAdder broadcastsHeld = new LongAdder();
     private final Map<TokenException.Reason, LongAdder> authFailures = new EnumMap<>(TokenException.Reason.class);
     private final LongAdder broadcastsDuplicate = new LongAdder();
+    private final LongAdder publishSteps = new LongAdder();
     private final LongAdder historyRecovered = new LongAdder();
     private final LongAdder historyUnrecoverable = new LongAdder();
     private final LongAdder relayHealed = new LongAdder();
@@ -73,6 +74,18 @@ public final class Stats {
     /** A broadcast request waited for a backlog to shrink (whatever its outcome). */
     public void broadcastHeld() {
         broadcastsHeld.increment();
+    }
+
+    /** The publish step ran in Redis once (a held broadcast may run it again when its instance caught up). */
+    public void publishStep() {
+        publishSteps.increment();
+    }
+
+    /**
+     * @return publish steps run in Redis since start
+     */
+    public long publishSteps() {
+        return publishSteps.sum();
     }
 
     /** A broadcast's jti was taken before: answered as a duplicate, nothing delivered. */
@@ -193,6 +206,8 @@ public final class Stats {
                 .append(why.label()).append("\"} ").append(n.sum()).append('\n'));
         counter(out, "bifrost_broadcasts_held_total", "Broadcast requests that waited for a backlog to shrink"
                 + " (BIFROST_MAX_BACKLOG), however they ended.", broadcastsHeld.sum());
+        counter(out, "bifrost_publish_steps_total", "Publish scripts run in Redis, a held broadcast's later tries"
+                + " included (one per broadcast when nothing is held).", publishSteps.sum());
         counter(out, "bifrost_broadcasts_duplicate_total", "Broadcasts whose jti was taken before: answered, not"
                 + " delivered again.", broadcastsDuplicate.sum());
         counter(out, "bifrost_history_recovered_total", "Channels resumed by a socket with everything it missed.",
