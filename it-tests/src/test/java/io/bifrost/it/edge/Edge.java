@@ -20,6 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 final class Edge {
     /** The longest any single wait for an answer may take. */
     static final Duration WAIT = Duration.ofSeconds(10);
+    /** How long an answer the gateway owes at once (a 400, a close frame) may take before silence is the finding. */
+    static final Duration ANSWER = Duration.ofSeconds(5);
     /** How long a test listens for something that must not come (a delivery, a second answer). */
     static final Duration QUIET = Duration.ofSeconds(2);
 

@@ -56,6 +56,49 @@ final class RawHttp {
     }
 
     /**
+     * Sends the request bytes and returns as soon as one whole response has arrived (or the server closed, or
+     * {@code wait} passed): for answers after which the server may keep the connection open.
+     *
+     * @param base    the gateway
+     * @param request the exact bytes
+     * @param wait    the longest time to wait for the answer
+     * @return the first response
+     * @throws IOException if the connection cannot be made; an {@link AssertionError} if no whole response came
+     */
+    static Response answer(URI base, String request, Duration wait) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            InputStream in = socket.getInputStream();
+            long deadline = System.nanoTime() + wait.toNanos();
+            byte[] buffer = new byte[16384];
+            while (true) {
+                Optional<Response> response = Response.parse(received.toByteArray(), 0);
+                if (response.isPresent() && response.get().complete()) {
+                    return response.get();
+                }
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                int n = -1;
+                if (left > 0) {
+                    socket.setSoTimeout((int) left);
+                    try {
+                        n = in.read(buffer);
+                    } catch (SocketTimeoutException | SocketException e) {
+                        n = -1;
+                    }
+                }
+                if (n < 0) {
+                    return response.orElseThrow(() -> new AssertionError("no HTTP response within " + wait + ":\n"
+                            + received.toString(StandardCharsets.ISO_8859_1)));
+                }
+                received.write(buffer, 0, n);
+            }
+        }
+    }
+
+    /**
      * Reads what the server sends until it closes the connection (EOF or reset) or {@code wait} has passed.
      *
      * @param socket a connected socket
@@ -146,8 +189,9 @@ final class RawHttp {
      * @param headers    header lines as received, {@code Name: value}
      * @param body       the body (by Content-Length, chunked, or up to the end of what was received)
      * @param end        where the next response would start
+     * @param complete   whether the whole body had arrived (by its Content-Length or last chunk)
      */
-    record Response(int status, String statusLine, List<String> headers, String body, int end) {
+    record Response(int status, String statusLine, List<String> headers, String body, int end, boolean complete) {
         /**
          * @param name a header name, any case
          * @return its first value
@@ -174,13 +218,14 @@ final class RawHttp {
                 return Optional.empty();
             }
             List<String> headers = List.of(lines).subList(1, lines.length);
-            Response head = new Response(status, statusLine, headers, "", 0);
+            Response head = new Response(status, statusLine, headers, "", 0, false);
             int bodyStart = headEnd + 4;
             Optional<String> length = head.header("Content-Length");
             boolean chunked = head.header("Transfer-Encoding").map(v -> v.toLowerCase(Locale.ROOT).contains("chunked"))
                     .orElse(false);
             String body;
             int end;
+            boolean complete = true;
             if (chunked) {
                 StringBuilder decoded = new StringBuilder();
                 int at = bodyStart;
@@ -188,9 +233,14 @@ final class RawHttp {
                     int lineEnd = text.indexOf("\r\n", at);
                     if (lineEnd < 0) {
                         return Optional.of(new Response(status, statusLine, headers, utf8(decoded.toString()),
-                                start + text.length()));
+                                start + text.length(), false));
                     }
-                    int size = Integer.parseInt(text.substring(at, lineEnd).split(";")[0].trim(), 16);
+                    int size;
+                    try {
+                        size = Integer.parseInt(text.substring(at, lineEnd).split(";")[0].trim(), 16);
+                    } catch (NumberFormatException e) {
+                        return Optional.empty();
+                    }
                     at = lineEnd + 2;
                     if (size == 0) {
                         int trailerEnd = text.indexOf("\r\n", at);
@@ -203,16 +253,19 @@ final class RawHttp {
                 body = decoded.toString();
             } else if (length.isPresent()) {
                 int n = Integer.parseInt(length.get());
+                complete = text.length() >= bodyStart + n;
                 end = Math.min(text.length(), bodyStart + n);
                 body = text.substring(bodyStart, end);
             } else if (status == 101 || status == 204 || status == 304) {
                 end = bodyStart;
                 body = "";
             } else {
+                // Delimited by the end of the connection: whole only once the server has closed.
+                complete = false;
                 end = text.length();
                 body = text.substring(bodyStart);
             }
-            return Optional.of(new Response(status, statusLine, headers, utf8(body), start + end));
+            return Optional.of(new Response(status, statusLine, headers, utf8(body), start + end, complete));
         }
 
         // Parsing works on ISO-8859-1 text (one char per byte); bodies are read back as the UTF-8 they are.

@@ -2,7 +2,6 @@ package io.bifrost.it.edge;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.stream.Stream;
 
 import io.bifrost.gateway.testkit.TestGateway;
@@ -30,8 +29,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * delivered; every attempt gets exactly one answer, the connection is closed, and the socket receives nothing.
  */
 class SmugglingIT {
-    /** Header timeout + 2 s: silence past this is a failure, not a slow answer. */
-    private static final Duration ANSWER = Duration.ofSeconds(5);
 
     private static GatewayProcess gateway;
     private static int attempts;
@@ -67,7 +64,7 @@ class SmugglingIT {
         String request = "GET /info.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: "
                 + hidden.length() + "\r\n\r\n" + hidden;
 
-        RawHttp.Exchange exchange = RawHttp.exchange(gateway.uri(), request, ANSWER);
+        RawHttp.Exchange exchange = RawHttp.exchange(gateway.uri(), request, Edge.ANSWER);
 
         assertEquals(200, exchange.only().status(), exchange.text());
         assertTrue(exchange.closed(), "the connection must be closed after the answer:\n" + exchange.text());
@@ -79,7 +76,7 @@ class SmugglingIT {
         String request = "GET /info.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
                 + Edge.post("/broadcast", broadcastBody(channel, "smuggled", "pipelined"), "");
 
-        RawHttp.Exchange exchange = RawHttp.exchange(gateway.uri(), request, ANSWER);
+        RawHttp.Exchange exchange = RawHttp.exchange(gateway.uri(), request, Edge.ANSWER);
 
         assertEquals(200, exchange.only().status(), exchange.text());
         assertTrue(exchange.closed(), "the connection must be closed after the answer:\n" + exchange.text());
@@ -124,7 +121,7 @@ class SmugglingIT {
                 .replace("@HEXLENGTH@", Integer.toHexString(length))
                 .replace("@LENGTH@", Integer.toString(length));
 
-        RawHttp.Exchange exchange = RawHttp.exchange(gateway.uri(), request, ANSWER);
+        RawHttp.Exchange exchange = RawHttp.exchange(gateway.uri(), request, Edge.ANSWER);
 
         RawHttp.Response answer = exchange.only();
         assertEquals(400, answer.status(), attack + ":\n" + exchange.text());
