@@ -1,5 +1,6 @@
 package io.bifrost.it.edge;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -131,15 +132,33 @@ final class RawWebSocket implements AutoCloseable {
      * @throws IOException if the connection fails; an {@link AssertionError} if the answer is not a correct 101
      */
     static RawWebSocket open(URI base, Upgrade upgrade) throws IOException {
+        return open(base, upgrade, 0);
+    }
+
+    /**
+     * Upgrades with a given receive buffer: a small one makes a client that stops reading back up sooner.
+     *
+     * @param base          the gateway
+     * @param upgrade       the handshake request
+     * @param receiveBuffer SO_RCVBUF, or 0 for the default
+     * @return the open socket
+     * @throws IOException if the connection fails; an {@link AssertionError} if the answer is not a correct 101
+     */
+    static RawWebSocket open(URI base, Upgrade upgrade, int receiveBuffer) throws IOException {
         Socket socket = new Socket();
         try {
+            if (receiveBuffer > 0) {
+                socket.setReceiveBufferSize(receiveBuffer);
+            }
             socket.setTcpNoDelay(true);
             socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 10_000);
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(upgrade.head().getBytes(StandardCharsets.ISO_8859_1));
             socket.getOutputStream().flush();
             ByteArrayOutputStream received = new ByteArrayOutputStream();
-            DataInputStream in = new DataInputStream(new Tee(socket.getInputStream(), received));
+            // Buffered below the tee: the tee records exactly what was consumed, frame by frame.
+            DataInputStream in = new DataInputStream(new Tee(new BufferedInputStream(socket.getInputStream()),
+                    received));
             String head = readHead(in);
             received.reset();
             if (!head.startsWith("HTTP/1.1 101")) {
@@ -327,11 +346,32 @@ final class RawWebSocket implements AutoCloseable {
         } catch (IOException e) {
             // The server has already gone; that is allowed after its close frame.
         }
-        RawHttp.Exchange rest = RawHttp.readUntilClosed(socket, timeout);
+        boolean ended = readToEnd(timeout);
         byte[] all = received.toByteArray();
-        String after = new String(all, closeEnds, all.length - closeEnds, StandardCharsets.ISO_8859_1)
-                + rest.text();
-        return new Closed(code, reason, rest.closed(), after);
+        String after = new String(all, closeEnds, all.length - closeEnds, StandardCharsets.ISO_8859_1);
+        return new Closed(code, reason, ended, after);
+    }
+
+    // Reads (into the record of received bytes) until the server ends the connection or the wait is over.
+    private boolean readToEnd(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        byte[] buffer = new byte[8192];
+        while (true) {
+            long left = (deadline - System.nanoTime()) / 1_000_000;
+            if (left <= 0) {
+                return false;
+            }
+            socket.setSoTimeout((int) left);
+            try {
+                if (in.read(buffer) < 0) {
+                    return true;
+                }
+            } catch (SocketTimeoutException e) {
+                return false;
+            } catch (SocketException e) {
+                return true;
+            }
+        }
     }
 
     /**
