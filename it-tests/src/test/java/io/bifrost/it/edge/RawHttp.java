@@ -70,31 +70,63 @@ final class RawHttp {
             socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 10_000);
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             socket.getOutputStream().flush();
-            ByteArrayOutputStream received = new ByteArrayOutputStream();
-            InputStream in = socket.getInputStream();
-            long deadline = System.nanoTime() + wait.toNanos();
-            byte[] buffer = new byte[16384];
-            while (true) {
-                Optional<Response> response = Response.parse(received.toByteArray(), 0);
+            return readResponse(socket, wait);
+        }
+    }
+
+    /**
+     * Reads one whole response from a socket, and nothing after it.
+     *
+     * @param socket a connected socket that has sent a request
+     * @param wait   the longest time to wait for the answer
+     * @return the response
+     * @throws IOException on a read failure; an {@link AssertionError} if no whole response came in time
+     */
+    static Response readResponse(Socket socket, Duration wait) throws IOException {
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        InputStream in = socket.getInputStream();
+        long deadline = System.nanoTime() + wait.toNanos();
+        int headEnd = -1;
+        int bodyLength = -1;
+        while (true) {
+            byte[] bytes = received.toByteArray();
+            if (headEnd < 0 && bytes.length >= 4 && bytes[bytes.length - 4] == '\r' && bytes[bytes.length - 3] == '\n'
+                    && bytes[bytes.length - 2] == '\r' && bytes[bytes.length - 1] == '\n') {
+                headEnd = bytes.length;
+                Optional<Response> head = Response.parse(bytes, 0);
+                bodyLength = head.flatMap(r -> r.header("Content-Length")).map(Integer::parseInt)
+                        .orElse(head.map(r -> r.status() == 101 ? 0 : -1).orElse(-1));
+            }
+            // Parsed only when it may be whole: once the head is in and the body is as long as declared (or,
+            // without a length, at every byte).
+            if (headEnd >= 0 && (bodyLength < 0 || bytes.length >= headEnd + bodyLength)) {
+                Optional<Response> response = Response.parse(bytes, 0);
                 if (response.isPresent() && response.get().complete()) {
                     return response.get();
                 }
-                long left = (deadline - System.nanoTime()) / 1_000_000;
-                int n = -1;
-                if (left > 0) {
-                    socket.setSoTimeout((int) left);
-                    try {
-                        n = in.read(buffer);
-                    } catch (SocketTimeoutException | SocketException e) {
-                        n = -1;
-                    }
-                }
-                if (n < 0) {
-                    return response.orElseThrow(() -> new AssertionError("no HTTP response within " + wait + ":\n"
-                            + received.toString(StandardCharsets.ISO_8859_1)));
-                }
-                received.write(buffer, 0, n);
             }
+            long left = (deadline - System.nanoTime()) / 1_000_000;
+            int b = -2;
+            if (left > 0) {
+                socket.setSoTimeout((int) left);
+                try {
+                    // Byte by byte: nothing after the response is consumed (a 101 is followed by frames).
+                    b = in.read();
+                } catch (SocketTimeoutException e) {
+                    b = -2;
+                } catch (SocketException e) {
+                    b = -1;
+                }
+            }
+            if (b == -1 && headEnd >= 0) {
+                // Closed: a body without a length ends here.
+                return Response.parse(bytes, 0).orElseThrow();
+            }
+            if (b < 0) {
+                throw new AssertionError("no whole HTTP response within " + wait + ":\n"
+                        + received.toString(StandardCharsets.ISO_8859_1));
+            }
+            received.write(b);
         }
     }
 
