@@ -79,8 +79,8 @@ class AmplificationIT {
     @Test
     void redisOutageUnder2000RefusedBroadcastsLogsAFewWarningsNotOnePerBroadcast(@TempDir Path dir) throws Exception {
         try (RedisServer redis = RedisServers.start(RedisServers.Kind.PROCESS, RedisServers.Tls.NONE);
-             GatewayProcess clustered = GatewayProcess.start(Edge.production("REDIS_URL", redis.url(),
-                     "BIFROST_REDIS_TIMEOUT_MS", "200"), Files.createDirectories(dir.resolve("gateway")));
+             GatewayProcess clustered = GatewayProcess.start(Edge.production("REDIS_URL", redis.url()),
+                     Files.createDirectories(dir.resolve("gateway")));
              HttpClient http = HttpClient.newHttpClient()) {
             redis.stop();
             awaitNotReady(http, clustered);

@@ -38,7 +38,7 @@ class PathsAndVersionsIT {
 
     @ParameterizedTest(name = "POST {0}")
     @ValueSource(strings = {"//broadcast", "/broadcast/", "/broadcast;x", "/x/../broadcast", "/./broadcast",
-            "/%62roadcast", "/broadcast%2f", "/BROADCAST"})
+            "/%62roadcast", "/broadcast%2f"})
     void aliasOfBroadcastGets404AndDeliversNothing(String path) throws Exception {
         String channel = "alias-" + ++attempts;
         try (WsClient subscriber = TestGateway.subscriber(gateway.uri(), channel)) {
