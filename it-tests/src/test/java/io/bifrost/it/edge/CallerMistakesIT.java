@@ -105,10 +105,10 @@ class CallerMistakesIT {
         try (RawWebSocket ws = RawWebSocket.open(gateway.uri())) {
             ws.send(bytes);
             RawWebSocket.Closed closed = ws.awaitClose(Edge.ANSWER);
-            assertNoInternalText("close reason", closed.reason());
-            assertEquals(new RawWebSocket.Closed(1002, "Protocol error", true, ""), closed);
             assertFalse(ws.receivedText().contains("HTTP/1."), "HTTP bytes in the websocket stream:\n"
                     + ws.receivedText());
+            assertNoInternalText("close reason", closed.reason());
+            assertEquals(new RawWebSocket.Closed(1002, "Protocol error", true, ""), closed);
         }
     }
 }

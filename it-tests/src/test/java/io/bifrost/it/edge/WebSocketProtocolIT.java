@@ -219,9 +219,9 @@ class WebSocketProtocolIT {
         try (RawWebSocket ws = RawWebSocket.open(gateway.uri())) {
             ws.send(bytes);
             RawWebSocket.Closed closed = ws.awaitClose(Edge.ANSWER);
-            assertEquals(new RawWebSocket.Closed(code, reason, true, ""), closed);
             assertFalse(ws.receivedText().contains("HTTP/1."), "HTTP bytes in the websocket stream:\n"
                     + ws.receivedText());
+            assertEquals(new RawWebSocket.Closed(code, reason, true, ""), closed);
         }
     }
 
