@@ -3,6 +3,7 @@ package io.bifrost.it.edge;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,7 +62,7 @@ class ConnectionLimitIT {
                 // 2. While full, one more websocket upgrade: it waits in the backlog or gets 503 + Retry-After.
                 try (Socket probe = new Socket()) {
                     probe.connect(address, 5_000);
-                    probe.getOutputStream().write(upgradeHead(address));
+                    probe.getOutputStream().write(upgradeHead(gateway.uri()));
                     RawHttp.Exchange whileFull = RawHttp.readUntilClosed(probe, Duration.ofSeconds(2));
                     if (whileFull.bytes().length == 0) {
                         assertFalse(whileFull.closed(), "an upgrade while full was closed without an answer");
@@ -73,7 +74,7 @@ class ConnectionLimitIT {
                 // 3. Every flooding connection now asks for an upgrade: those within the limit are upgraded, every
                 //    other one (over the limit when accepted, or taken from the backlog later) gets 503.
                 for (Socket socket : flood) {
-                    socket.getOutputStream().write(upgradeHead(address));
+                    socket.getOutputStream().write(upgradeHead(gateway.uri()));
                 }
                 Map<Integer, Integer> answers = new TreeMap<>();
                 long answerDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -149,9 +150,8 @@ class ConnectionLimitIT {
         assertTrue(answer.body().endsWith("retry after 1 s\"}"), answer.body());
     }
 
-    private static byte[] upgradeHead(InetSocketAddress address) {
-        return RawWebSocket.Upgrade.standard(java.net.URI.create("http://127.0.0.1:" + address.getPort() + "/"))
-                .head().getBytes(StandardCharsets.ISO_8859_1);
+    private static byte[] upgradeHead(URI base) {
+        return RawWebSocket.Upgrade.standard(base).head().getBytes(StandardCharsets.ISO_8859_1);
     }
 
     private static String tail(GatewayProcess gateway) throws IOException {

@@ -1,7 +1,9 @@
 package io.bifrost.it.edge;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -11,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.bifrost.gateway.testkit.TestGateway;
+import io.bifrost.gateway.testkit.WsClient;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -84,7 +87,7 @@ final class Edge {
      */
     static String post(String path, String body, String headers) {
         return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" + headers
-                + "Content-Length: " + body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + "\r\n\r\n"
+                + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n"
                 + body;
     }
 
@@ -144,7 +147,7 @@ final class Edge {
      * @param channel    the channel
      * @throws IOException if the marker does not arrive
      */
-    static void assertNothingDeliveredBefore(URI base, io.bifrost.gateway.testkit.WsClient subscriber, String channel)
+    static void assertNothingDeliveredBefore(URI base, WsClient subscriber, String channel)
             throws IOException {
         broadcast(base, channel, "marker", "after the attack");
         assertEquals("{\"event\":\"marker\",\"data\":\"after the attack\"}", subscriber.nextText(WAIT),
@@ -160,13 +163,13 @@ final class Edge {
      * @param channel    the channel
      * @throws IOException if the marker does not arrive
      */
-    static void assertNothingDelivered(URI base, io.bifrost.gateway.testkit.WsClient subscriber, String channel)
+    static void assertNothingDelivered(URI base, WsClient subscriber, String channel)
             throws IOException {
         assertNothingDeliveredBefore(base, subscriber, channel);
         try {
-            io.bifrost.gateway.testkit.WsClient.Frame late = subscriber.next(QUIET);
+            WsClient.Frame late = subscriber.next(QUIET);
             throw new AssertionError("the subscriber got a frame after the marker: " + late);
-        } catch (java.net.SocketTimeoutException quiet) {
+        } catch (SocketTimeoutException quiet) {
             // nothing came: nothing was delivered
         }
     }

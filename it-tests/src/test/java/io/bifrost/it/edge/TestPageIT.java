@@ -6,6 +6,7 @@ import java.net.NetworkInterface;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.Map;
 import java.util.Optional;
 
 import io.bifrost.gateway.testkit.TestGateway;
@@ -33,7 +34,7 @@ class TestPageIT {
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
         // On every interface, as a bare java -jar runs: a peer on another address can reach it.
-        gateway = GatewayProcess.start(java.util.Map.of("BIFROST_ENV", "development", "JWT_SECRET", TestGateway.SECRET,
+        gateway = GatewayProcess.start(Map.of("BIFROST_ENV", "development", "JWT_SECRET", TestGateway.SECRET,
                 "BIFROST_HOST", "0.0.0.0"), dir);
     }
 
