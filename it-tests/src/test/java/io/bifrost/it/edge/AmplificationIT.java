@@ -34,17 +34,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * once; a Redis outage under 2,000 refused broadcasts logs a WARNING or two, not 2,000.
  */
 class AmplificationIT {
-    private static final int PINGS = 100_000;
+    /** Ping frames with 125-byte payloads: 12.5 MB of pongs asked for. */
+    private static final int PING_FRAMES = 100_000;
+    /**
+     * Ping events: each pong event is 18 bytes, so 100,000 of them (1.8 MB) fit in the kernel's send buffer (up to
+     * 4 MB) and the queue; 400,000 (7.2 MB) do not.
+     */
+    private static final int PING_EVENTS = 400_000;
 
     private static GatewayProcess gateway;
 
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
-        gateway = GatewayProcess.start(Edge.production(
-                // A quarter of the default queue, well under the 1.8 MB of pong events that 100,000 ping events ask
-                // for, and a short close timeout: the flooding socket is closed and cut within seconds.
-                "BIFROST_SEND_QUEUE_BYTES", "262144",
-                "BIFROST_CLOSE_TIMEOUT_SECONDS", "2"), dir);
+        // The default send queue (1 MiB), as the finding was made; a short close timeout, so the flooding socket is
+        // cut within seconds.
+        gateway = GatewayProcess.start(Edge.production("BIFROST_CLOSE_TIMEOUT_SECONDS", "2"), dir);
     }
 
     @AfterAll
@@ -57,12 +61,13 @@ class AmplificationIT {
     void socketFloodingPingsWithoutReadingIsClosedLoggedAndCountedOnce(String kind) throws Exception {
         double closesBefore = Edge.metric(gateway.uri(), "bifrost_slow_consumer_closes_total");
         long linesBefore = slowConsumerLines();
-        byte[] ping = kind.equals("ping frames")
+        boolean frames = kind.equals("ping frames");
+        byte[] ping = frames
                 ? RawWebSocket.frame(true, RawWebSocket.PING, new byte[125])
                 : RawWebSocket.frame(true, RawWebSocket.TEXT, "{\"event\":\"ping\"}".getBytes(StandardCharsets.UTF_8));
 
         try (RawWebSocket ws = RawWebSocket.open(gateway.uri(), RawWebSocket.Upgrade.standard(gateway.uri()), 4096)) {
-            flood(ws, ping);
+            flood(ws, ping, frames ? PING_FRAMES : PING_EVENTS);
             // Now read: the gateway has closed the socket, with 4008 if the close frame got through, else by cutting
             // the connection after the close timeout (a socket that does not read may never see the frame).
             RawWebSocket.Closed closed = ws.awaitClose(WAIT);
@@ -104,7 +109,7 @@ class AmplificationIT {
     }
 
     // Writes the pings from another thread, so a gateway that stops reading cannot block the test past its bound.
-    private static void flood(RawWebSocket ws, byte[] ping) throws Exception {
+    private static void flood(RawWebSocket ws, byte[] ping, int count) throws Exception {
         byte[] batch = new byte[ping.length * 1000];
         for (int i = 0; i < 1000; i++) {
             System.arraycopy(ping, 0, batch, i * ping.length, ping.length);
@@ -112,7 +117,7 @@ class AmplificationIT {
         ExecutorService writer = Executors.newSingleThreadExecutor();
         try {
             Future<?> done = writer.submit(() -> {
-                for (int i = 0; i < PINGS / 1000; i++) {
+                for (int i = 0; i < count / 1000; i++) {
                     try {
                         ws.send(batch);
                     } catch (IOException e) {
