@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * The gateway as users run it: {@code java -jar bifrost-gateway.jar} in its own process, configured only through
  * environment variables, with its output kept in a log file for the test to read.
  */
-final class GatewayProcess implements AutoCloseable {
+public final class GatewayProcess implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path log;
@@ -27,7 +27,31 @@ final class GatewayProcess implements AutoCloseable {
         this.log = log;
     }
 
-    static GatewayProcess start(Map<String, String> env, Path workDir) throws IOException, InterruptedException {
+    /**
+     * Starts the jar and returns once it answers {@code /info.json}.
+     *
+     * @param env     its environment (added to the test's, less any BIFROST_, JWT_SECRET, KEMAL_ENV, PORT, REDIS_URL)
+     * @param workDir its working directory
+     * @return the running gateway
+     * @throws IOException          if it cannot be started
+     * @throws InterruptedException if interrupted while waiting for it
+     */
+    public static GatewayProcess start(Map<String, String> env, Path workDir) throws IOException, InterruptedException {
+        return start(env, workDir, 0);
+    }
+
+    /**
+     * Starts the jar under a lowered open-file limit ({@code ulimit -n}), as an attacker would find a small host.
+     *
+     * @param env           its environment
+     * @param workDir       its working directory
+     * @param openFileLimit the limit, or 0 to inherit the test's
+     * @return the running gateway
+     * @throws IOException          if it cannot be started
+     * @throws InterruptedException if interrupted while waiting for it
+     */
+    public static GatewayProcess start(Map<String, String> env, Path workDir, int openFileLimit)
+            throws IOException, InterruptedException {
         String jar = System.getProperty("bifrost.jar");
         if (jar == null || !Files.isRegularFile(Path.of(jar))) {
             throw new IllegalStateException("bifrost.jar is " + jar + "; run the tests with ./mvnw verify so the"
@@ -37,7 +61,12 @@ final class GatewayProcess implements AutoCloseable {
         Path log = Files.createTempFile("bifrost-gateway", ".log");
         // The JVM running the tests is a JDK 21+ (the toolchain picked it); the gateway runs on the same one.
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(java, "-jar", Path.of(jar).toAbsolutePath().toString())
+        String absoluteJar = Path.of(jar).toAbsolutePath().toString();
+        ProcessBuilder builder = (openFileLimit > 0
+                // exec: the shell becomes the JVM, so destroy() signals the gateway itself.
+                ? new ProcessBuilder("bash", "-c", "ulimit -n " + openFileLimit + " && exec \"$0\" -jar \"$1\"", java,
+                        absoluteJar)
+                : new ProcessBuilder(java, "-jar", absoluteJar))
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
@@ -50,15 +79,25 @@ final class GatewayProcess implements AutoCloseable {
         return gateway;
     }
 
-    URI uri() {
+    /**
+     * @return {@code http://127.0.0.1:<port>/}
+     */
+    public URI uri() {
         return URI.create("http://127.0.0.1:" + port + "/");
     }
 
-    String log() throws IOException {
+    /**
+     * @return everything the gateway has written to stdout and stderr so far
+     * @throws IOException if the log cannot be read
+     */
+    public String log() throws IOException {
         return Files.readString(log);
     }
 
-    Process process() {
+    /**
+     * @return the gateway's process
+     */
+    public Process process() {
         return process;
     }
 
@@ -72,7 +111,13 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     private void awaitReady(Duration timeout) throws IOException, InterruptedException {
-        HttpClient http = HttpClient.newHttpClient();
+        // Closed on return: its pooled keep-alive connection would otherwise hold one of the gateway's connections.
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            awaitReady(http, timeout);
+        }
+    }
+
+    private void awaitReady(HttpClient http, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
