@@ -33,7 +33,7 @@ public final class Connections implements AutoCloseable {
     private static final Duration SWEEP_EVERY = Duration.ofMillis(250);
     private static final Duration LIMIT_LOG_EVERY = Duration.ofMinutes(1);
     /** How long a connection answered for the last time may take to close its end. */
-    private static final Duration LINGER = Duration.ofSeconds(2);
+    private static final Duration LINGER = Duration.ofSeconds(1);
 
     /** Why the edge cut a connection, as a metric label. */
     public enum Timeout {
@@ -182,9 +182,13 @@ public final class Connections implements AutoCloseable {
     }
 
     /**
-     * @return false when the connection should not linger: the server is stopping
+     * The connection was answered for the last time (or its websocket closing handshake is done) and now reads what
+     * the client still sends until it closes; it is cut after a second if the client does not.
+     *
+     * @param connection the connection
+     * @return false when it should not linger: the server is stopping
      */
-    boolean lingering(TrackedConnection connection) {
+    public boolean lingering(TrackedConnection connection) {
         connection.moveTo(TrackedConnection.Phase.LINGER);
         http.add(connection);
         return !stopping;

@@ -83,10 +83,14 @@ final class GuardedSelector implements ServerConnectionSelector {
             if (connection.websocket() || connection.wasCut()) {
                 return;
             }
+            DataReader reader = ctx.dataReader();
+            // Nothing unread and nothing announced: the close cannot turn into a reset, and the slot is freed at once.
+            if (reader.available() == 0 && !connection.mayHaveUnreadBytes()) {
+                return;
+            }
             if (!connections.lingering(connection)) {
                 return;
             }
-            DataReader reader = ctx.dataReader();
             try {
                 while (true) {
                     reader.skip(reader.available());

@@ -33,6 +33,9 @@ public final class TrackedConnection {
     private volatile long readingSinceNanos;
     private volatile boolean closeAfterAnswer;
     private volatile boolean http10;
+    // The request being served announced a body (Content-Length above 0, or Transfer-Encoding): some of it may be
+    // unread when the connection ends.
+    private volatile boolean bodyAnnounced;
     private volatile boolean cut;
 
     TrackedConnection(HelidonSocket socket, boolean overLimit) {
@@ -94,6 +97,18 @@ public final class TrackedConnection {
             // The first byte of the next request: its head now has the header timeout.
             moveTo(Phase.HEAD);
         }
+    }
+
+    void bodyAnnounced(boolean announced) {
+        bodyAnnounced = announced;
+    }
+
+    /**
+     * @return true if the client may still have sent bytes the gateway did not read: a request cut off in its head, or
+     *         one that announced a body
+     */
+    boolean mayHaveUnreadBytes() {
+        return phase == Phase.HEAD || bodyAnnounced;
     }
 
     void closeAfterAnswer() {

@@ -26,6 +26,8 @@ final class Handshake {
     static final HeaderName SEC_WEBSOCKET_ACCEPT = HeaderNames.create("Sec-WebSocket-Accept");
     private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     private static final Header RETRY_AFTER = HeaderValues.create(HeaderNames.RETRY_AFTER, "1");
+    /** Longest piece of a refused Origin quoted back (JSON-escaped) in the answer. */
+    private static final int MAX_ORIGIN_QUOTED = 200;
 
     private Handshake() {
     }
@@ -82,7 +84,8 @@ final class Handshake {
         }
         String origin = headers.first(HeaderNames.ORIGIN).orElse(null);
         if (!origins.allows(origin)) {
-            return refuse(Status.FORBIDDEN_403, "this origin is not allowed to open a socket (BIFROST_ALLOWED_ORIGINS)");
+            return refuse(Status.FORBIDDEN_403, "origin " + (origin.length() > MAX_ORIGIN_QUOTED
+                    ? origin.substring(0, MAX_ORIGIN_QUOTED) + "…" : origin) + " is not allowed (BIFROST_ALLOWED_ORIGINS)");
         }
         return Optional.empty();
     }

@@ -3,6 +3,7 @@ package io.bifrost.gateway.ws;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 
+import io.bifrost.gateway.edge.Connections;
 import io.bifrost.gateway.edge.TrackedConnection;
 import io.bifrost.gateway.ops.LogText;
 
@@ -21,12 +22,14 @@ final class WsConnection implements ServerConnection {
     private final ConnectionContext ctx;
     private final TrackedConnection tracked;
     private final Sessions sessions;
+    private final Connections connections;
     private final String remote;
 
-    WsConnection(ConnectionContext ctx, TrackedConnection tracked, Sessions sessions) {
+    WsConnection(ConnectionContext ctx, TrackedConnection tracked, Sessions sessions, Connections connections) {
         this.ctx = ctx;
         this.tracked = tracked;
         this.sessions = sessions;
+        this.connections = connections;
         this.remote = String.valueOf(ctx.remotePeer().address());
     }
 
@@ -55,10 +58,13 @@ final class WsConnection implements ServerConnection {
         }
     }
 
-    // After the closing handshake the client ends the TCP connection; until it does (or the close timeout cuts it),
-    // whatever it still sends is read and dropped. Closing with unread bytes would send a reset, and a reset can make
-    // the client lose the close frame it has not read yet: it would see 1006 for a clean close.
+    // After the closing handshake (or a violation's close frame) the client should end the TCP connection; until it
+    // does, or a second has passed, whatever it still sends is read and dropped. Closing with unread bytes would send
+    // a reset, and a reset can make the client lose the close frame it has not read yet: 1006 for a clean close.
     private void lingerUntilClosed() {
+        if (tracked != null && !connections.lingering(tracked)) {
+            return;
+        }
         DataReader reader = ctx.dataReader();
         while (true) {
             reader.skip(reader.available());

@@ -64,6 +64,6 @@ public final class WsUpgrade implements Http1Upgrader {
                 + "Connection: Upgrade\r\n"
                 + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
         tracked.ifPresent(connections::upgraded);
-        return new WsConnection(ctx, tracked.orElse(null), sessions);
+        return new WsConnection(ctx, tracked.orElse(null), sessions, connections);
     }
 }

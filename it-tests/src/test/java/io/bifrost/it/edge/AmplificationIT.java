@@ -75,7 +75,10 @@ class AmplificationIT {
             assertTrue(closed.ended(), "the gateway must end the connection of a slow consumer");
         }
 
-        assertEquals(1, slowConsumerLines() - linesBefore, "slow consumer lines for one socket:\n"
+        // One line at most for the socket; none when another socket's line was written within the minute (the line is
+        // rate-limited across sockets, since a client can make many of them slow), and then the count carries it.
+        long lines = slowConsumerLines() - linesBefore;
+        assertTrue(lines == 1 || lines == 0 && linesBefore > 0, "slow consumer lines for one socket: " + lines + "\n"
                 + String.join("\n", Edge.linesContaining(gateway.log(), "slow consumer").stream().limit(5).toList()));
         assertEquals(closesBefore + 1, Edge.metric(gateway.uri(), "bifrost_slow_consumer_closes_total"));
     }

@@ -38,9 +38,12 @@ class ConnectionLimitIT {
     @Test
     void floodBeyondTheOpenFileLimitIsRefusedCleanlyAndTheGatewayServesAgainAfterIt(@TempDir Path dir)
             throws Exception {
-        // A long header timeout: the flood stays until the test releases it.
+        // Long header, authentication and ping timeouts: the flood, and the sockets it upgrades (which never read a
+        // ping), stay until the test releases them, however slow the machine; a socket closed meanwhile would free a
+        // slot for one more upgrade.
         try (GatewayProcess gateway = GatewayProcess.start(Edge.production("BIFROST_HTTP_HEADER_TIMEOUT_SECONDS",
-                "60"), dir, OPEN_FILE_LIMIT)) {
+                "60", "BIFROST_AUTH_TIMEOUT_SECONDS", "300", "BIFROST_PING_INTERVAL_SECONDS", "50"), dir,
+                OPEN_FILE_LIMIT)) {
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", gateway.uri().getPort());
             List<Socket> flood = new ArrayList<>(FLOOD);
             try {
