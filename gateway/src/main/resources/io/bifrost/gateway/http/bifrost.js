@@ -35,9 +35,10 @@ const OPEN = 1;
 /**
  * Connects and stays subscribed until close().
  *
- * @param {string|URL|object} target the gateway's ws(s)://…/subscribe URL: the helper opens the socket and reconnects
- *     with backoff (1 s doubling to 30 s, jittered); or a ReconnectingWebSocket (anything with the WebSocket
- *     interface that reconnects by itself and fires "open" each time): the helper authenticates on each "open"
+ * @param {string|URL|object} target the gateway's ws(s)://…/subscribe URL (http(s) or relative to the page will do):
+ *     the helper opens the socket and reconnects with backoff (1 s doubling to 30 s, jittered); or a
+ *     ReconnectingWebSocket (anything with the WebSocket interface that reconnects by itself and fires "open" each
+ *     time): the helper authenticates on each "open"
  * @param {Options} options callbacks and settings
  * @returns {Bifrost} the connection
  */
@@ -48,10 +49,11 @@ export function connect(target, options) {
 /** A resumable subscription; see connect(). */
 export class Bifrost {
   #options;
+  #key;
   #owned;
   #url = null;
   #socket = null;
-  /** channel → last position delivered ("epoch:offset"), most recently updated last */
+  /** channel → the last position delivered on it, "epoch:offset" */
   #positions = new Map();
   #unlisten = [];
   #live = false;
@@ -70,11 +72,14 @@ export class Bifrost {
       throw new TypeError("bifrost: options.getToken must be a function returning a token or a promise of one");
     }
     this.#options = options;
+    this.#key = options.storageKey ?? "bifrost.positions";
     this.#load();
     this.#owned = typeof target === "string" || target instanceof URL;
     this.#ping = setInterval(() => this.#send({ event: "ping" }), PING_MS);
     if (this.#owned) {
-      this.#url = new URL(target); // a malformed URL throws here, once, not on every retry
+      // Relative to the page, http(s) as ws(s); a malformed URL throws here, once, not on every retry.
+      this.#url = new URL(target, globalThis.location?.href);
+      this.#url.protocol = this.#url.protocol.replace(/^http/, "ws");
       this.#open();
     } else {
       this.#listen(target);
@@ -165,7 +170,7 @@ export class Bifrost {
     try {
       msg = JSON.parse(text);
     } catch {
-      return;
+      return; // not a frame of the gateway's
     }
     if (typeof msg?.event !== "string") {
       return;
@@ -211,7 +216,6 @@ export class Bifrost {
     if (last && last[1] !== next[1]) {
       this.#reset(channel);
     }
-    this.#positions.delete(channel);
     this.#positions.set(channel, id);
     this.#save();
     return true;
@@ -271,7 +275,7 @@ export class Bifrost {
 
   #load() {
     try {
-      const saved = JSON.parse(this.#options.storage?.getItem(this.#key()) ?? "{}");
+      const saved = JSON.parse(this.#options.storage?.getItem(this.#key) ?? "{}");
       for (const [channel, id] of Object.entries(saved)) {
         if (typeof id === "string" && POSITION.test(id)) {
           this.#positions.set(channel, id);
@@ -284,14 +288,10 @@ export class Bifrost {
 
   #save() {
     try {
-      this.#options.storage?.setItem(this.#key(), JSON.stringify(this.positions()));
+      this.#options.storage?.setItem(this.#key, JSON.stringify(this.positions()));
     } catch {
       // storage full or refused: memory still has them
     }
-  }
-
-  #key() {
-    return this.#options.storageKey ?? "bifrost.positions";
   }
 }
 

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code bifrost.js} in headless Chromium against a scripted socket (a ReconnectingWebSocket stand-in the test opens,
@@ -75,8 +76,8 @@ class BifrostJsIT {
         open();
 
         assertEquals("[{\"event\":\"authenticate\",\"data\":\"" + second
-                + "\",\"since\":{\"global\":\"g7:9\",\"user:1\":\"e1:2\"}}]", sent());
-        assertEquals("{\"global\":\"g7:9\",\"user:1\":\"e1:2\"}", browser.js("return JSON.stringify(bifrost.positions())"));
+                + "\",\"since\":{\"user:1\":\"e1:2\",\"global\":\"g7:9\"}}]", sent());
+        assertEquals("{\"user:1\":\"e1:2\",\"global\":\"g7:9\"}", browser.js("return JSON.stringify(bifrost.positions())"));
         assertEquals(List.of("status open", "subscribed user:1 true 0", "subscribed global true 0",
                 "message user:1 new_item {\"n\":1} e1:1", "message global new_item {\"g\":1} g7:9",
                 "message user:1 new_item {\"n\":2} e1:2", "status closed 1006", "status open"), lines());
@@ -224,11 +225,58 @@ class BifrostJsIT {
         BrowserKit.await(() -> sent().contains("{\"event\":\"ping\"}"), () -> "no ping: " + sent());
     }
 
+    @Test
+    void ownSocketReconnectsWithJitteredDoublingBackoffFromTheFirstSecondAndStopsWhenClosed() throws Exception {
+        String port = page.replaceAll(".*:(\\d+)/$", "$1");
+        browser.js("startOwn('/subscribe', arguments[0])", List.of(token("user:1"), token("user:1")));
+        assertEquals("ws://127.0.0.1:" + port + "/subscribe", browser.js("return sockets[0].url"));
+        browser.js("sockets[0].open()");
+        frame(0, subscribed("user:1", true, 0));
+        frame(0, message("user:1", "e1:1", "0"));
+
+        browser.js("sockets[0].shut(1006)");
+        assertRetryBetween(500, 1000);
+        awaitSockets(2);
+        browser.js("sockets[1].shut(1006)"); // refused: the next wait doubles
+        assertRetryBetween(1000, 2000);
+        awaitSockets(3);
+        browser.js("sockets[2].open()");
+        BrowserKit.await(() -> browser.js("return sockets[2].sent.length").equals(1L), () -> "no authenticate");
+        assertEquals("{\"user:1\":\"e1:1\"}", browser.js("return JSON.stringify(sockets[2].sent[0].since)"));
+        frame(2, subscribed("user:1", true, 0));
+        browser.js("sockets[2].shut(1006)"); // it had authenticated: back to the first second
+        long wait = assertRetryBetween(500, 1000);
+
+        browser.js("bifrost.close()");
+        // Past the announced retry, no socket was opened: close() cancelled it.
+        Thread.sleep(wait + 500);
+        assertEquals(3L, browser.js("return sockets.length"));
+        assertEquals("stopped", browser.js("return statuses.at(-1)[0]"));
+    }
+
+    private static long assertRetryBetween(long low, long high) {
+        @SuppressWarnings("unchecked")
+        List<Object> last = (List<Object>) browser.js("return statuses.at(-1)");
+        assertEquals("closed", last.get(0), String.valueOf(last));
+        long retryIn = ((Number) ((java.util.Map<?, ?>) last.get(1)).get("retryIn")).longValue();
+        assertTrue(retryIn >= low && retryIn <= high, "retryIn " + retryIn);
+        return retryIn;
+    }
+
+    private static void awaitSockets(long count) throws InterruptedException {
+        BrowserKit.await(() -> Long.valueOf(count).equals(browser.js("return sockets.length")),
+                () -> "no reconnect; statuses " + browser.js("return JSON.stringify(statuses)"));
+    }
+
+    private static void frame(int socket, String text) {
+        browser.js("sockets[arguments[0]].frame(arguments[1])", socket, text);
+    }
+
     // ---- the page ----
 
     /** Starts bifrost.js on the page's scripted socket; getToken hands out these tokens in turn. */
     private static void start(String storage, String... tokens) {
-        browser.js("start(arguments[0], arguments[1])", storage, List.of(tokens));
+        browser.js("start(null, arguments[0], arguments[1])", storage, List.of(tokens));
     }
 
     /** Opens the scripted socket and waits, bounded, for the authenticate that getToken's answer leads to. */
@@ -288,11 +336,21 @@ class BifrostJsIT {
                 open() { this.readyState = 1; this.dispatchEvent(new Event("open")); }
                 drop(code) { this.readyState = 0; const e = new Event("connecting"); e.code = code; this.dispatchEvent(e); }
                 frame(text) { this.dispatchEvent(new MessageEvent("message", { data: text })); }
+                shut(code) { this.readyState = 3; const e = new Event("close"); e.code = code; this.dispatchEvent(e); }
               }
               let heldToken = null;
               window.releaseHeldToken = () => heldToken();
-              window.start = (storage, tokens) => {
-                window.socket = new ScriptedSocket();
+              window.statuses = [];
+              // The helper's own socket: a URL, and the page's WebSocket replaced by scripted sockets it records.
+              window.startOwn = (url, tokens) => {
+                window.sockets = [];
+                globalThis.WebSocket = class extends ScriptedSocket {
+                  constructor(target) { super(); this.url = String(target); sockets.push(this); }
+                };
+                start(url, "memory", tokens);
+              };
+              window.start = (target, storage, tokens) => {
+                window.socket = target ?? new ScriptedSocket();
                 window.bifrost = connect(window.socket, {
                   getToken: () => {
                     const token = tokens.shift();
@@ -308,7 +366,7 @@ class BifrostJsIT {
                     show("message " + channel + " " + event + " " + JSON.stringify(data) + " " + id),
                   onSubscribed: (channel, { recovered, missed }) => show("subscribed " + channel + " " + recovered + " " + missed),
                   onReset: (channel) => show("reset " + channel),
-                  onStatus: (status, detail) => show("status " + status
+                  onStatus: (status, detail) => statuses.push([status, detail]) && show("status " + status
                       + (detail.code === undefined ? "" : " " + detail.code) + (detail.message ? " " + detail.message : "")),
                   storage: storage === "session" ? sessionStorage : undefined,
                 });
