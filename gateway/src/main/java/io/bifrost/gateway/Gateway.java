@@ -16,6 +16,7 @@ import io.bifrost.gateway.config.RedisSettings;
 import io.bifrost.gateway.edge.Capacity;
 import io.bifrost.gateway.edge.Connections;
 import io.bifrost.gateway.http.BroadcastHandler;
+import io.bifrost.gateway.http.BrowserScript;
 import io.bifrost.gateway.http.InfoHandler;
 import io.bifrost.gateway.http.Pages;
 import io.bifrost.gateway.hub.Backlog;
@@ -52,8 +53,8 @@ import io.helidon.webserver.http1.Http1ConnectionSelectorConfig;
 public final class Gateway implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
     /** Every path the gateway serves; anything else, aliases included, is a 404 before any handler runs. */
-    private static final Set<String> PATHS = Set.of("/", "/test", "/info.json", "/health/live", "/health/ready",
-            "/metrics", WsUpgrade.PATH, "/broadcast");
+    private static final Set<String> PATHS = Set.of("/", "/test", BrowserScript.PATH, "/info.json", "/health/live",
+            "/health/ready", "/metrics", WsUpgrade.PATH, "/broadcast");
     /** Helidon matches the Upgrade header's value exactly; the spellings clients send. */
     private static final List<String> UPGRADE_TOKENS = List.of("websocket", "WebSocket", "Websocket", "WEBSOCKET");
 
@@ -115,6 +116,7 @@ public final class Gateway implements AutoCloseable {
                 .routing(HttpRouting.builder()
                         .addFilter(connections.filter(PATHS))
                         .register(pages::register)
+                        .get(BrowserScript.PATH, new BrowserScript())
                         .get("/info.json", info)
                         .get("/health/live", (req, res) -> res.header(HeaderValues.CONTENT_TYPE_JSON)
                                 .send("{\"status\":\"UP\"}"))

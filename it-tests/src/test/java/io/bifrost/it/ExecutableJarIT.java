@@ -1,10 +1,12 @@
 package io.bifrost.it;
 
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,14 +16,18 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 
 import io.bifrost.gateway.testkit.TestGateway;
 import io.bifrost.protocol.BifrostClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -56,6 +62,28 @@ class ExecutableJarIT {
             browser.sendText("{\"event\":\"ping\"}", true);
             assertEquals("{\"event\":\"pong\"}", received.poll(10, TimeUnit.SECONDS));
             browser.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void jarServesTheBrowserHelperItCarries(@TempDir Path dir) throws Exception {
+        byte[] inJar;
+        try (JarFile jar = new JarFile(System.getProperty("bifrost.jar"))) {
+            JarEntry entry = jar.getJarEntry("io/bifrost/gateway/http/bifrost.js");
+            assertNotNull(entry, "the jar lacks io/bifrost/gateway/http/bifrost.js");
+            try (InputStream in = jar.getInputStream(entry)) {
+                inJar = in.readAllBytes();
+            }
+        }
+        try (GatewayProcess gateway = GatewayProcess.start(
+                Map.of("BIFROST_ENV", "production", "JWT_SECRET", TestGateway.SECRET), dir)) {
+            HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(gateway.uri().resolve("/bifrost.js"))
+                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, response.statusCode());
+            assertArrayEquals(inJar, response.body());
+            assertTrue(new String(inJar, StandardCharsets.UTF_8).contains("export function connect("));
+            assertEquals("text/javascript; charset=utf-8", response.headers().firstValue("Content-Type").orElse(""));
+            assertEquals("public, max-age=300", response.headers().firstValue("Cache-Control").orElse(""));
         }
     }
 

@@ -79,6 +79,8 @@ public final class Pages {
                  <code>/subscribe</code>; backends broadcast with <code>POST /broadcast</code>.</p>
               <ul>
                 <li><a href="/info.json">/info.json</a>: deliveries and connected sockets</li>
+                <li><a href="/bifrost.js">/bifrost.js</a>: the browser helper, an ES module that resumes subscriptions
+                    across reconnects without losing or repeating a broadcast</li>
                 @TEST@
               </ul>
             </body>

@@ -1,5 +1,6 @@
 package io.bifrost.gateway.http;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -62,6 +63,20 @@ class InfoAndPagesIT {
             Reply index = TestGateway.get(gateway.uri(), "/");
             assertEquals(200, index.status());
             assertFalse(index.body().contains("href=\"/test\""), "production index links the test page");
+        }
+    }
+
+    @Test
+    void browserHelperIsServedThroughTheEdgeOnItsExactPathOnly() {
+        try (Gateway gateway = Gateway.start(GatewayConfig.embedded(SECRET).withMode(Mode.PRODUCTION))) {
+            Reply reply = TestGateway.get(gateway.uri(), "/bifrost.js");
+            assertEquals(200, reply.status());
+            assertEquals("text/javascript; charset=utf-8", reply.contentType());
+            assertEquals(new String(new BrowserScript().bytes(), StandardCharsets.UTF_8), reply.body());
+            assertTrue(TestGateway.get(gateway.uri(), "/").body().contains("href=\"/bifrost.js\""));
+            // Exact paths only, as for every other route.
+            assertEquals(404, TestGateway.get(gateway.uri(), "/bifrost.js/").status());
+            assertEquals(404, TestGateway.get(gateway.uri(), "/BIFROST.js").status());
         }
     }
 
