@@ -45,8 +45,11 @@ start_ts=$(date +%s)
 # ---------------------------------------------------------------------------
 # Note: a Docker *client* may already exist (e.g. /usr/local/bin/docker); what we
 # need is the daemon. docker.io also brings containerd, runc and iptables.
-if ! command -v dockerd >/dev/null 2>&1; then
-  [ "$(id -u)" -eq 0 ] || die "dockerd is missing and we are not root, cannot apt-get install docker.io"
+# An engine that already answers (Docker Desktop, rootless Docker, Podman's socket) is used as it is.
+if docker info >/dev/null 2>&1; then
+  log "a Docker engine already answers: $(docker info --format '{{.ServerVersion}}' 2>/dev/null || echo '?')"
+elif ! command -v dockerd >/dev/null 2>&1; then
+  [ "$(id -u)" -eq 0 ] || die "no Docker engine answers and dockerd is missing; start your engine, or run bin/setup as root to apt-get install docker.io"
   log "dockerd not found: installing Debian package docker.io"
   export DEBIAN_FRONTEND=noninteractive
   # Retry a couple of times: a mirror hiccup should not fail a whole CI run.
