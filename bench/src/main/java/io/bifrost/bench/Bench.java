@@ -89,7 +89,7 @@ final class Bench {
     /** One gateway, one phase: fanout (saturating), fanout-paced and channels. */
     private void single(Map<String, Object> run, Path dir, String phase, boolean randomChannels)
             throws IOException, InterruptedException {
-        try (Rig rig = start(dir, 1, false)) {
+        try (Rig rig = start(dir, 1, o.redis())) {
             ServerProcess gateway = rig.gateway(0);
             run.put("connect", rig.connect(List.of(gateway), o.sockets(), o.channels(), capacity()));
             Publisher p = rig.publisher(List.of(gateway), o.inflight(), rig.channelPicker(randomChannels));
@@ -108,7 +108,7 @@ final class Bench {
 
     /** Many sockets held: memory per socket, and how fast one of them still gets a broadcast. */
     private void idle(Map<String, Object> run, Path dir) throws IOException, InterruptedException {
-        try (Rig rig = start(dir, 1, false)) {
+        try (Rig rig = start(dir, 1, o.redis())) {
             ServerProcess gateway = rig.gateway(0);
             run.put("connect", rig.connect(List.of(gateway), o.sockets(), o.channels(), capacity()));
             run.put("memory_connected", rig.memory(List.of(gateway), o.sockets()));
@@ -132,7 +132,7 @@ final class Bench {
      */
     private void cross(Map<String, Object> run, Path dir) throws IOException, InterruptedException {
         Map<String, Object> phases = new LinkedHashMap<>();
-        try (Rig rig = start(dir.resolve("single"), 1, false)) {
+        try (Rig rig = start(dir.resolve("single"), 1, o.redis())) {
             ServerProcess gateway = rig.gateway(0);
             run.put("connect_single", rig.connect(List.of(gateway), o.sockets(), o.channels(), capacity()));
             Publisher p = rig.publisher(List.of(gateway), o.inflight(), rig.channelPicker(o.channels() > 1));

@@ -29,6 +29,8 @@ import java.util.Map;
  * @param java             the java that runs it
  * @param gatewayCpus      CPUs the servers are pinned to (taskset -c), blank for no pinning
  * @param gatewayJvmOptions extra JVM flags for the gateways
+ * @param gatewayEnv       extra environment for the gateways (e.g. BIFROST_HISTORY_SIZE=0)
+ * @param redis            single-instance scenarios run with REDIS_URL set, as users deploy
  * @param sendQueueBytes   BIFROST_SEND_QUEUE_BYTES for the gateways, or 0 for their default
  * @param sourceAddresses  local addresses to spread sockets over (127.0.0.1, .2, ...); 0 picks as many as needed
  * @param maxConnecting    handshakes in progress at most while connecting
@@ -40,7 +42,8 @@ import java.util.Map;
  */
 record Options(Scenario scenario, int sockets, int channels, double rate, int inflight, int payload, double duration,
                double warmup, double hold, int runs, int maxBroadcasts, int instances, Path out, Path workDir,
-               Path gatewayJar, Path java, String gatewayCpus, List<String> gatewayJvmOptions, long sendQueueBytes,
+               Path gatewayJar, Path java, String gatewayCpus, List<String> gatewayJvmOptions,
+               Map<String, String> gatewayEnv, boolean redis, long sendQueueBytes,
                int sourceAddresses, int maxConnecting, boolean probe, int probeRounds, boolean jfr, double waitQuiet,
                String command) {
 
@@ -64,6 +67,9 @@ record Options(Scenario scenario, int sockets, int channels, double rate, int in
               --java FILE          the JDK 21+ java that runs the gateways (default: the one running this)
               --gateway-cpus LIST  taskset CPU list for gateways and Redis (default 0; "" = not pinned)
               --gateway-opts "..." extra JVM flags for the gateways
+              --gateway-env "K=V ..." extra environment for the gateways, e.g. "BIFROST_HISTORY_SIZE=0"
+              --redis              fanout, fanout-paced, channels, idle: the gateway on a Redis (REDIS_URL), as
+                                   users deploy it; cross always is
               --send-queue-bytes N BIFROST_SEND_QUEUE_BYTES for the gateways
               --source-addresses N spread sockets over 127.0.0.1..N (default: as many as the port range needs)
               --max-connecting N   handshakes in progress at most (default 256)
@@ -79,7 +85,7 @@ record Options(Scenario scenario, int sockets, int channels, double rate, int in
         }
         Scenario scenario = Scenario.of(args[0]);
         Map<String, String> given = new LinkedHashMap<>();
-        List<String> flags = List.of("--jfr", "--no-probe");
+        List<String> flags = List.of("--jfr", "--no-probe", "--redis");
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
             if (flags.contains(a)) {
@@ -118,6 +124,8 @@ record Options(Scenario scenario, int sockets, int channels, double rate, int in
                 Path.of(v.text("--java", javaNow)),
                 v.text("--gateway-cpus", "0"),
                 List.copyOf(jvm),
+                environment(v.text("--gateway-env", "")),
+                given.containsKey("--redis"),
                 v.integer("--send-queue-bytes", 0, 0, Integer.MAX_VALUE),
                 v.integer("--source-addresses", 0, 0, 250),
                 v.integer("--max-connecting", 256, 1, 100_000),
@@ -135,6 +143,22 @@ record Options(Scenario scenario, int sockets, int channels, double rate, int in
             throw new IllegalArgumentException("--inflight must be at least 1");
         }
         return o;
+    }
+
+    private static Map<String, String> environment(String pairs) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String pair : pairs.trim().split("\\s+")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--gateway-env takes K=V pairs separated by spaces, got '" + pair
+                        + "'");
+            }
+            env.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        return Map.copyOf(env);
     }
 
     /** The values as given, for the report. */
@@ -157,6 +181,8 @@ record Options(Scenario scenario, int sockets, int channels, double rate, int in
         m.put("gateway_jar", gatewayJar.toString());
         m.put("gateway_cpus", gatewayCpus);
         m.put("gateway_jvm_options", gatewayJvmOptions);
+        m.put("gateway_env", gatewayEnv);
+        m.put("redis", redis || scenario == Scenario.CROSS);
         m.put("send_queue_bytes", sendQueueBytes == 0 ? "default" : sendQueueBytes);
         m.put("source_addresses", sourceAddresses == 0 ? "auto" : sourceAddresses);
         m.put("max_connecting", maxConnecting);

@@ -57,6 +57,7 @@ final class Rig implements AutoCloseable {
         try {
             Map<String, String> env = new HashMap<>();
             env.put("JWT_SECRET", secret);
+            env.putAll(options.gatewayEnv());
             if (options.sendQueueBytes() > 0) {
                 env.put("BIFROST_SEND_QUEUE_BYTES", String.valueOf(options.sendQueueBytes()));
             }
