@@ -122,6 +122,13 @@ public final class Fuzz {
     }
 
     /**
+     * @return the run's seed, for messages about the run as a whole
+     */
+    public long seed() {
+        return seed;
+    }
+
+    /**
      * @param label what was counted
      * @param value a value
      * @return how many tries so far collected that value
