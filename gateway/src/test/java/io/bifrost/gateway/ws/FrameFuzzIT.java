@@ -36,9 +36,13 @@ import io.bifrost.gateway.config.Limits;
 import io.bifrost.gateway.ops.PlainLogFormatter;
 import io.bifrost.gateway.testkit.TestGateway;
 import io.bifrost.gateway.testkit.WsClient;
+import io.bifrost.protocol.ClientFrame;
 import io.bifrost.protocol.HmacAlgorithm;
+import io.bifrost.protocol.InvalidFrameException;
 import io.bifrost.protocol.InvalidJsonException;
 import io.bifrost.protocol.Json;
+import io.bifrost.protocol.SubscribeClaims;
+import io.bifrost.protocol.TokenException;
 import io.bifrost.protocol.Tokens;
 import io.bifrost.protocol.testkit.Fuzz;
 import org.junit.jupiter.api.AfterEach;
@@ -252,7 +256,7 @@ class FrameFuzzIT {
                     return "ended after the client's FIN";
                 }
                 if (received instanceof Close close) {
-                    assertAllowed(close, sequence);
+                    assertExpected(close, sequence.expected());
                     if (sequence.awaitCut()) {
                         stream.awaitEnd();
                     }
@@ -263,6 +267,7 @@ class FrameFuzzIT {
                 } else if (received instanceof Text text && probeAnswered) {
                     // Nothing is queued between the probe's ping frame and its ping event: the answer comes next.
                     assertEquals(PONG_EVENT, text.text(), "the probe's ping event was answered with");
+                    assertTrue(sequence.expected().open(), "still answering, though expected " + sequence.expected());
                     return closeCleanly(client, stream, sequence);
                 }
             }
@@ -281,22 +286,50 @@ class FrameFuzzIT {
                 return fail("the connection ended without answering the client's close (" + end.how() + ")");
             }
             if (received instanceof Close close) {
-                assertAllowed(close, sequence.withCloseSent(1000));
+                assertExpected(close, new Expected(null, 1000, sequence.expected().authenticated(),
+                        "the client's close after the probe"));
                 return "usable";
             }
         }
         return fail("over 10,000 frames after the client's close");
     }
 
-    private static void assertAllowed(Close close, Sequence sequence) {
-        if (close.reason().isEmpty()) {
-            // An echo: the code of a close frame the client sent, 1000 for one without a code.
-            assertTrue(sequence.closeCodesSent().contains(close.code()), "closed with " + close.code()
-                    + " and no reason, as an echo, but the client sent close codes " + sequence.closeCodesSent());
-            return;
+    /**
+     * A close is one of CloseReason's the gateway may cause here, or an echo; and it is the one the bytes call for,
+     * or the timeout that closes a socket left waiting (which a slow machine may bring first).
+     */
+    private static void assertExpected(Close close, Expected expected) {
+        assertTrue(close.reason().isEmpty() || ORIGINATED.stream().anyMatch(reason -> is(close, reason)),
+                "closed with " + close + "; the gateway closes with " + ORIGINATED + " or an echo");
+        boolean asExpected = expected.echo() != null ? close.reason().isEmpty() && close.code() == expected.echo()
+                : expected.reason() != null && is(close, expected.reason());
+        CloseReason timeout = expected.authenticated() ? CloseReason.PING_TIMEOUT : CloseReason.AUTH_TIMEOUT;
+        assertTrue(asExpected || is(close, timeout), "closed with " + close + "; expected " + expected);
+    }
+
+    private static boolean is(Close close, CloseReason reason) {
+        return close.code() == reason.code() && close.reason().equals(reason.reason());
+    }
+
+    /**
+     * What the gateway must do with what a socket sent: close as its first decisive frame calls for, or neither
+     * close nor stop answering until a timeout.
+     *
+     * @param reason        the close the first decisive frame calls for, or null
+     * @param echo          the code its answer to the client's close carries, or null
+     * @param authenticated whether a token was accepted before that frame (or the end of the bytes)
+     * @param why           what decided it
+     */
+    record Expected(CloseReason reason, Integer echo, boolean authenticated, String why) {
+        boolean open() {
+            return reason == null && echo == null;
         }
-        assertTrue(ORIGINATED.stream().anyMatch(r -> r.code() == close.code() && r.reason().equals(close.reason())),
-                "closed with " + close.code() + " \"" + close.reason() + "\"; allowed: " + ORIGINATED);
+
+        @Override
+        public String toString() {
+            return (reason != null ? reason.code() + " " + reason.reason() : echo != null ? "an echo of " + echo
+                    : "no close but a timeout's") + " (" + why + (authenticated ? ", authenticated" : "") + ")";
+        }
     }
 
     private static void awaitConnected(Gateway gateway, int expected) throws InterruptedException {
@@ -491,19 +524,15 @@ class FrameFuzzIT {
      * @param probe          the probe ping's payload, to tell its pong from others
      * @param close          the client's close frame, once the probe is answered
      * @param awaitCut       whether the client, once closed, waits for the gateway to end the connection
-     * @param closeCodesSent codes of the close frames the gateway could read (1000 for one without a code)
+     * @param expected       what the gateway must do with the steps
      */
     record Sequence(List<Step> steps, Ending ending, byte[] probe, byte[] close, boolean awaitCut,
-                    Set<Integer> closeCodesSent) {
-        Sequence withCloseSent(int code) {
-            Set<Integer> codes = new HashSet<>(closeCodesSent);
-            codes.add(code);
-            return new Sequence(steps, ending, probe, close, awaitCut, codes);
-        }
+                    Expected expected) {
 
         @Override
         public String toString() {
-            return steps + " then " + ending + (awaitCut ? ", waiting for the gateway to end a closed connection" : "");
+            return steps + " then " + ending + (awaitCut ? ", waiting for the gateway to end a closed connection" : "")
+                    + "; expected: " + expected;
         }
     }
 
@@ -537,7 +566,7 @@ class FrameFuzzIT {
         steps.forEach(step -> all.writeBytes(step.bytes()));
         byte[] close = frame(mask(random), 0x8, true, close(1000, new byte[0]));
         return new Sequence(List.copyOf(steps), ending, probe, close, random.nextInt(4) == 0,
-                closeCodes(all.toByteArray()));
+                expect(all.toByteArray()));
     }
 
     private static Step step(Random random) {
@@ -864,25 +893,34 @@ class FrameFuzzIT {
     }
 
     /**
-     * The close codes a gateway reading these bytes could answer with: those of the close frames it meets in order
-     * up to the first frame no server accepts, 1000 for one without a code.
+     * What the gateway must do with these bytes, worked out as RFC 6455 section 5 and the protocol have a server read
+     * them, frame by frame: the close the first decisive frame calls for (a broken rule, a binary frame, a message
+     * over the limit, text that is not UTF-8, a refused token, the client's own close), or none when the bytes end
+     * first. Several rules broken in one frame: framing (1002) before the others, as the gateway checks them.
      */
-    private static Set<Integer> closeCodes(byte[] bytes) {
-        Set<Integer> codes = new HashSet<>();
+    private static Expected expect(byte[] bytes) {
+        Set<String> channels = new HashSet<>();
+        boolean authenticated = false;
+        ByteArrayOutputStream message = null;
         int at = 0;
-        while (at + 2 <= bytes.length) {
+        for (int frame = 1; ; frame++) {
+            String where = "frame " + frame + " at byte " + at;
+            if (at + 2 > bytes.length) {
+                return new Expected(null, null, authenticated, "the bytes end before " + where);
+            }
             int b0 = bytes[at] & 0xFF;
             int b1 = bytes[at + 1] & 0xFF;
+            boolean fin = (b0 & 0x80) != 0;
             int opcode = b0 & 0x0F;
+            if ((b0 & 0x70) != 0 || (b1 & 0x80) == 0) {
+                return new Expected(CloseReason.PROTOCOL_ERROR, null, authenticated, "RSV bits or no mask in " + where);
+            }
             long length = b1 & 0x7F;
             int header = 2;
-            if ((b0 & 0x70) != 0 || (b1 & 0x80) == 0 || opcode > 0x2 && opcode < 0x8 || opcode > 0xA) {
-                break;
-            }
             if (length >= 126) {
                 int extended = length == 126 ? 2 : 8;
                 if (at + 2 + extended > bytes.length) {
-                    break;
+                    return new Expected(null, null, authenticated, "the bytes end inside the length of " + where);
                 }
                 length = 0;
                 for (int i = 0; i < extended; i++) {
@@ -890,22 +928,118 @@ class FrameFuzzIT {
                 }
                 header += extended;
             }
-            if (length < 0 || opcode >= 0x8 && ((b0 & 0x80) == 0 || length > 125)
-                    || at + header + 4 + length > bytes.length) {
-                break;
+            boolean control = opcode >= 0x8;
+            if (length < 0 || control && (!fin || length > 125) || opcode > 0x2 && opcode < 0x8 || opcode > 0xA
+                    || opcode == 0x0 && message == null || opcode != 0x0 && !control && message != null) {
+                return new Expected(CloseReason.PROTOCOL_ERROR, null, authenticated, "a framing rule broken by "
+                        + where);
             }
+            if (opcode == 0x2) {
+                return new Expected(CloseReason.BINARY_FRAME, null, authenticated, "binary " + where);
+            }
+            if (!control && (message == null ? 0 : message.size()) + length > LIMITS.maxFrameBytes()) {
+                return new Expected(CloseReason.FRAME_TOO_LARGE, null, authenticated, "a message over the limit in "
+                        + where);
+            }
+            if (at + header + 4 + length > bytes.length) {
+                return new Expected(null, null, authenticated, "the bytes end inside " + where);
+            }
+            byte[] payload = new byte[(int) length];
+            for (int i = 0; i < payload.length; i++) {
+                payload[i] = (byte) (bytes[at + header + 4 + i] ^ bytes[at + header + i % 4]);
+            }
+            at += header + 4 + payload.length;
             if (opcode == 0x8) {
-                int payloadAt = at + header + 4;
-                if (length == 0) {
-                    codes.add(1000);
-                } else if (length >= 2) {
-                    codes.add(((bytes[payloadAt] ^ bytes[at + header]) & 0xFF) << 8
-                            | (bytes[payloadAt + 1] ^ bytes[at + header + 1]) & 0xFF);
+                if (payload.length == 0) {
+                    return new Expected(null, 1000, authenticated, "a close without a code in " + where);
+                }
+                int code = payload.length < 2 ? -1 : (payload[0] & 0xFF) << 8 | payload[1] & 0xFF;
+                if (!FrameReader.validOnTheWire(code)) {
+                    return new Expected(CloseReason.PROTOCOL_ERROR, null, authenticated, "close code " + code
+                            + " in " + where);
+                }
+                if (!utf8(Arrays.copyOfRange(payload, 2, payload.length), true)) {
+                    return new Expected(CloseReason.INVALID_UTF8, null, authenticated, "a close reason in " + where);
+                }
+                return new Expected(null, code, authenticated, "close " + code + " in " + where);
+            }
+            if (control) {
+                continue;
+            }
+            if (message == null) {
+                message = new ByteArrayOutputStream();
+            }
+            message.writeBytes(payload);
+            if (!utf8(message.toByteArray(), fin)) {
+                return new Expected(CloseReason.INVALID_UTF8, null, authenticated, "text not UTF-8 by " + where);
+            }
+            if (!fin) {
+                continue;
+            }
+            String text = message.toString(StandardCharsets.UTF_8);
+            message = null;
+            ClientFrame event;
+            try {
+                event = ClientFrame.decode(text);
+            } catch (InvalidFrameException e) {
+                continue; // an error event
+            }
+            if (event instanceof ClientFrame.Authenticate authenticate) {
+                SubscribeClaims claims;
+                try {
+                    claims = TOKENS.verifySubscribe(authenticate.token());
+                } catch (TokenException e) {
+                    return new Expected(CloseReason.NOT_AUTHORIZED, null, authenticated, "a token refused ("
+                            + e.reason().label() + ") in " + where);
+                }
+                Set<String> fresh = new HashSet<>(claims.channels());
+                fresh.removeAll(channels);
+                // Over the limit, an error event; the socket keeps what it had.
+                if (channels.size() + fresh.size() <= LIMITS.maxChannelsPerSocket()) {
+                    channels.addAll(fresh);
+                    authenticated = true;
                 }
             }
-            at += header + 4 + (int) length;
         }
-        return codes;
+    }
+
+    // RFC 3629 section 4: whether the bytes are UTF-8 so far (the last character may be cut short unless complete).
+    private static boolean utf8(byte[] bytes, boolean complete) {
+        int i = 0;
+        while (i < bytes.length) {
+            int b = bytes[i] & 0xFF;
+            if (b < 0x80) {
+                i++;
+                continue;
+            }
+            int more;
+            int low = 0x80;
+            int high = 0xBF;
+            if (b >= 0xC2 && b <= 0xDF) {
+                more = 1;
+            } else if (b >= 0xE0 && b <= 0xEF) {
+                more = 2;
+                low = b == 0xE0 ? 0xA0 : 0x80;
+                high = b == 0xED ? 0x9F : 0xBF;
+            } else if (b >= 0xF0 && b <= 0xF4) {
+                more = 3;
+                low = b == 0xF0 ? 0x90 : 0x80;
+                high = b == 0xF4 ? 0x8F : 0xBF;
+            } else {
+                return false;
+            }
+            for (int k = 1; k <= more; k++) {
+                if (i + k == bytes.length) {
+                    return !complete;
+                }
+                int c = bytes[i + k] & 0xFF;
+                if (c < (k == 1 ? low : 0x80) || c > (k == 1 ? high : 0xBF)) {
+                    return false;
+                }
+            }
+            i += more + 1;
+        }
+        return true;
     }
 
     private static byte[] mask(Random random) {
