@@ -80,15 +80,20 @@ class BroadcastBodyFuzzIT {
 
     @Test
     void anyBodyGetsOurAnswerNeverA5xxAndHarmsNoSocket() {
-        // Bodies that pass every check, and bodies refused, both often enough to say something about them.
+        // Bodies that pass every check, and each kind of refusal, often enough to say something about them.
         Fuzz fuzz = Fuzz.property("anyBodyGetsOurAnswerNeverA5xxAndHarmsNoSocket", 400)
-                .requires("status", 200, 5)
-                .requires("status", 400, 100);
-        fuzz.forAll(BroadcastBodyFuzzIT::body, body -> fuzz.collect("status", answer(body)));
+                .requires("answer", "200", 5)
+                .requires("answer", "400 Bad signature", 50)
+                .requires("answer", "400 body is not valid JSON", 50)
+                .requires("answer", "400 body is JSON nested deeper than 64 levels", 5)
+                .requires("answer", "400 Content-Type must be application/json", 10)
+                .requires("answer", "400 \"token\" must be a string holding a JWT", 3)
+                .requires("answer", "400 body has no \"token\"", 3);
+        fuzz.forAll(BroadcastBodyFuzzIT::body, body -> fuzz.collect("answer", answer(body)));
     }
 
-    // Posts one body, checks the answer and that the bystander is still served; returns the status.
-    private int answer(Body body) throws Exception {
+    // Posts one body, checks the answer and that the bystander is still served; returns the answer's gist.
+    private String answer(Body body) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(gateway.uri().resolve("/broadcast")).timeout(WAIT)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.bytes()));
         if (body.contentType() != null) {
@@ -98,6 +103,7 @@ class BroadcastBodyFuzzIT {
 
         int status = response.statusCode();
         assertTrue(status < 500, status + " " + response.body());
+        String gist = String.valueOf(status);
         if (status == 200) {
             assertTrue(response.body().startsWith("{\"message\":\"Success\",\"deliveries\":"), response.body());
         } else {
@@ -110,12 +116,13 @@ class BroadcastBodyFuzzIT {
             for (String leak : List.of("Exception", "java.", "jakarta", "parsson", "jsonwebtoken", "helidon", "\tat ")) {
                 assertFalse(response.body().contains(leak), response.body());
             }
+            gist += " " + ((String) error.get("error")).split("[:;,(]", 2)[0].strip();
         }
         String data = "after-" + ++round;
         TestGateway.Reply valid = TestGateway.broadcast(gateway, BYSTANDER, "e", data);
         assertEquals("{\"message\":\"Success\",\"deliveries\":1}", valid.body());
         assertEquals("{\"event\":\"e\",\"data\":\"" + data + "\"}", bystander.nextText(WAIT));
-        return status;
+        return gist;
     }
 
     private static Body body(Random random) {
@@ -139,7 +146,7 @@ class BroadcastBodyFuzzIT {
     }
 
     private static String text(Random random) {
-        return switch (Fuzz.weighted(random, 8, 2, 2, 1, 1)) {
+        return switch (Fuzz.weighted(random, 8, 2, 2, 1, 1, 1)) {
             case 0 -> "{\"token\":\"" + token(random) + "\"}";
             case 1 -> {
                 String token = token(random);
@@ -154,6 +161,8 @@ class BroadcastBodyFuzzIT {
             case 3 -> Fuzz.pick(random, "{\"token\":" + "1".repeat(101) + "}", "{\"token\":1e2147483649}",
                     "{\"token\":1e999999999}", "{\"token\":[\"a.b.c\"]}", "{\"token\":null}", "{}", "[]", "",
                     "null", "{\"token\":\"a.b.c\"}", "{\"token\":\"\"}", "{\"token\":\"x\"", "\uFEFF{\"token\":\"x\"}");
+            case 4 -> "{\"token\":" + Fuzz.pick(random, "null", "7", "-0", "1.5", "1e999999999", "true", "false", "[]",
+                    "[\"a.b.c\"]", "{}", "{\"token\":\"a.b.c\"}", "[[[[\"x\"]]]]") + "}";
             default -> Fuzz.anyString(random, 30);
         };
     }
