@@ -108,8 +108,8 @@ class FrameFuzzIT {
         {(byte) 0xF0, (byte) 0x9F, (byte) 0x98}};
     private static final char[] INTERESTING = {'{', '}', '[', ']', '"', ':', ',', '\\', '.', 'e', '0', ' ', '\u0000',
         '\n', 'é', '\u2028', '\uD83D'};
-    // Forged log lines in a token's header: escaped everywhere they could be written.
-    private static final String FORGED = "\r\n2026-01-01T00:00:00.000Z SEVERE forged\u0085\u2028\u2029\u001b[31m\u007f";
+    // A forged log line in a token's header, the controls first: a refusal quotes only the start of an alg.
+    private static final String FORGED = "\u2028\u0085\u2029\u007f\u001b[2J\r\n2026-01-01T00:00:00.000Z SEVERE forged";
 
     private static final String FORGED_ALG_TOKEN = b64(Json.write(Map.of("alg", "RS256" + FORGED))) + "."
             + b64("{\"channels\":[\"fuzz-1\"]}") + ".c2ln";
@@ -192,13 +192,16 @@ class FrameFuzzIT {
             }
             fuzz.forAll(FrameFuzzIT::sequence, sequence -> fuzz.collect("outcome", play(gateway.uri(), sequence)));
 
-            awaitConnected(gateway, 1);
+            String afterRun = " after the run from seed " + fuzz.seed();
+            awaitConnected(gateway, 1, "sockets open" + afterRun);
             for (String channel : CHANNELS) {
-                assertEquals(channel.equals(BYSTANDER) ? 1 : 0, gateway.subscribers(channel), channel);
+                assertEquals(channel.equals(BYSTANDER) ? 1 : 0, gateway.subscribers(channel),
+                        "subscribers of " + channel + afterRun);
             }
             TestGateway.Reply reply = TestGateway.broadcast(gateway, BYSTANDER, "still", "here");
-            assertEquals("{\"message\":\"Success\",\"deliveries\":1}", reply.body());
-            assertEquals("{\"event\":\"still\",\"data\":\"here\"}", bystander.nextText(WAIT));
+            assertEquals("{\"message\":\"Success\",\"deliveries\":1}", reply.body(), "the broadcast" + afterRun);
+            assertEquals("{\"event\":\"still\",\"data\":\"here\"}", bystander.nextText(WAIT),
+                    "the bystander's frame" + afterRun);
         }
 
         PlainLogFormatter formatter = new PlainLogFormatter();
@@ -332,12 +335,12 @@ class FrameFuzzIT {
         }
     }
 
-    private static void awaitConnected(Gateway gateway, int expected) throws InterruptedException {
+    private static void awaitConnected(Gateway gateway, int expected, String what) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (gateway.connected() != expected && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertEquals(expected, gateway.connected(), "sockets left open after every fuzzed socket was closed");
+        assertEquals(expected, gateway.connected(), what);
     }
 
     // ---- what the gateway sends ----
