@@ -58,24 +58,31 @@ public final class Fuzz {
     private final List<Requirement> requirements = new ArrayList<>();
     private final Map<String, Map<String, Integer>> counts = new LinkedHashMap<>();
 
-    private Fuzz(String name, int defaultTries) {
-        this.name = name;
-        this.defaultTries = defaultTries;
-        this.tries = Integer.getInteger(TRIES_PROPERTY, defaultTries);
-        String seedText = System.getProperty(SEED_PROPERTY);
-        this.seed = seedText == null || seedText.isBlank() ? BASE_SEED : Long.decode(seedText.trim());
+    private Fuzz(String name, int defaultTries, int tries, long seed) {
         if (tries < 1) {
             throw new IllegalArgumentException(TRIES_PROPERTY + " is " + tries + "; it must be 1 or more");
         }
+        this.name = name;
+        this.defaultTries = defaultTries;
+        this.tries = tries;
+        this.seed = seed;
     }
 
     /**
      * @param name  what the property is called in messages, usually the test method's name
      * @param tries how many cases a run checks, unless {@value #TRIES_PROPERTY} says otherwise
-     * @return a property to run with {@link #forAll}
+     * @return a property to run with {@link #forAll}, from {@link #BASE_SEED} unless {@value #SEED_PROPERTY} names
+     *         another
      */
     public static Fuzz property(String name, int tries) {
-        return new Fuzz(name, tries);
+        String seedText = System.getProperty(SEED_PROPERTY);
+        long seed = seedText == null || seedText.isBlank() ? BASE_SEED : Long.decode(seedText.trim());
+        return new Fuzz(name, tries, Integer.getInteger(TRIES_PROPERTY, tries), seed);
+    }
+
+    // For tests of Fuzz itself: a seed and a number of tries that no system property changes.
+    static Fuzz seeded(String name, int defaultTries, int tries, long seed) {
+        return new Fuzz(name, defaultTries, tries, seed);
     }
 
     /**
@@ -190,11 +197,12 @@ public final class Fuzz {
             finished = false;
         }
         if (!finished) {
-            pool.shutdownNow();
+            // Named before the interrupt: an interrupted try leaves the running set.
             List<String> stuck = running.stream().sorted().map(i -> "try " + (i + 1) + " (seed " + caseSeed(i) + ")")
                     .toList();
-            throw new AssertionError(name + ": " + done.get() + " of " + tries + " tries done in " + limit.toSeconds()
-                    + " s, the run's time limit; still running: " + stuck + ". Replay one alone with -D"
+            pool.shutdownNow();
+            throw new AssertionError(name + ": " + done.get() + " of " + tries + " tries done in " + limit.toMillis()
+                    + " ms, the run's time limit; still running: " + stuck + ". Replay one alone with -D"
                     + SEED_PROPERTY + "=<its seed> -D" + TRIES_PROPERTY + "=1; the whole run with -D" + SEED_PROPERTY
                     + "=" + seed);
         }
