@@ -63,9 +63,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>Whatever a socket sends: after the 101 the gateway sends well-formed websocket frames only (never HTTP bytes);
  * it closes with a code and reason of {@link CloseReason} it may cause here, never 1011, or with the client's own
- * code as an echo (RFC 6455 section 5.5.1); within the timeouts every socket is closed or still answers, and once
- * closed its TCP connection ends within the close timeout; a bystander socket still gets a broadcast; and no log
- * line carries a raw control character.
+ * code as an echo (RFC 6455 section 5.5.1), and exactly as a reference reading of the bytes sent calls for; within
+ * the timeouts every socket is closed or still answers, and once closed its TCP connection ends within the close
+ * timeout; a bystander socket still gets a broadcast and no socket stays counted; and no log line carries a raw
+ * control character.
  */
 class FrameFuzzIT {
     private static final Limits LIMITS = Limits.DEFAULTS
