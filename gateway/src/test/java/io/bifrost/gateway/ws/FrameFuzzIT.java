@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.HashSet;
@@ -26,14 +25,12 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import io.bifrost.gateway.Gateway;
 import io.bifrost.gateway.config.Limits;
 import io.bifrost.gateway.ops.PlainLogFormatter;
+import io.bifrost.gateway.testkit.LogCapture;
 import io.bifrost.gateway.testkit.TestGateway;
 import io.bifrost.gateway.testkit.WsClient;
 import io.bifrost.protocol.ClientFrame;
@@ -134,38 +131,17 @@ class FrameFuzzIT {
             FORGED_ALG_TOKEN,
             b64(Json.write(Map.of("alg", "HS512", "kid", FORGED))) + "." + b64("{\"channels\":[\"a\"]}") + ".c2ln");
 
-    private final List<LogRecord> records = Collections.synchronizedList(new ArrayList<>());
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            records.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-    private final Logger root = Logger.getLogger("");
-    // Debug lines too (violations are logged at DEBUG): they must be as safe to print as the others.
-    private final Logger ours = Logger.getLogger("io.bifrost");
-    private Level oursBefore;
+    private LogCapture logs;
 
     @BeforeEach
     void captureLogs() {
-        oursBefore = ours.getLevel();
-        ours.setLevel(Level.ALL);
-        capture.setLevel(Level.ALL);
-        root.addHandler(capture);
+        // Every record of the process, debug lines of ours too (violations are logged at DEBUG): all must be safe.
+        logs = LogCapture.on("").withLevel("io.bifrost", Level.ALL);
     }
 
     @AfterEach
     void releaseLogs() {
-        root.removeHandler(capture);
-        ours.setLevel(oursBefore);
+        logs.close();
     }
 
     @Test
@@ -206,10 +182,7 @@ class FrameFuzzIT {
         }
 
         PlainLogFormatter formatter = new PlainLogFormatter();
-        List<String> lines;
-        synchronized (records) {
-            lines = records.stream().map(formatter::format).toList();
-        }
+        List<String> lines = logs.records().stream().map(formatter::format).toList();
         assertTrue(lines.stream().anyMatch(line -> line.contains("refused: unsupported_algorithm")),
                 "the forged alg's refusal is not among the " + lines.size() + " log lines: the escaping was not tested");
         for (String line : lines) {
