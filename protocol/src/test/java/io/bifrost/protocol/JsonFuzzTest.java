@@ -3,22 +3,19 @@ package io.bifrost.protocol;
 import java.io.StringReader;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 
 import jakarta.json.JsonValue;
 import jakarta.json.spi.JsonProvider;
 import jakarta.json.stream.JsonParser;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.statistics.Statistics;
+import io.bifrost.protocol.testkit.Fuzz;
+
+import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,9 +30,22 @@ class JsonFuzzTest {
             "JSON with a number longer than 100 characters", "JSON with a number whose exponent is out of range");
     private static final char[] INTERESTING = {'{', '}', '[', ']', '"', ':', ',', '\\', '-', '+', '.', 'e', 'E', '0', '1',
         '9', ' ', '\n', 't', 'n', 'u', '\u0000', '\u2028', 'é', '\uD800', '\uFFFF'};
+    private static final String ALPHA = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
-    @Property(tries = 2000)
-    void anyTextIsAnObjectWithinTheLimitsOrInvalidJsonAndNothingElse(@ForAll("texts") String text) throws Exception {
+    @Test
+    void anyTextIsAnObjectWithinTheLimitsOrInvalidJsonAndNothingElse() {
+        // A fuzzer that never reaches a limit, or never produces an object, proves nothing about them.
+        Fuzz fuzz = Fuzz.property("anyTextIsAnObjectWithinTheLimitsOrInvalidJsonAndNothingElse", 2000)
+                .requires("outcome", "object", 100)
+                .requires("outcome", "invalid", 100);
+        for (String limit : LIMITS) {
+            fuzz.requires("outcome", limit, 10);
+        }
+        fuzz.forAll(JsonFuzzTest::text, text -> fuzz.collect("outcome", outcome(text)));
+    }
+
+    // Checks one text and says what became of it.
+    private static String outcome(String text) throws Exception {
         JsonValue reference = parssonValue(text);
         Map<String, Object> parsed;
         try {
@@ -44,9 +54,7 @@ class JsonFuzzTest {
             if (reference != null && reference.getValueType() == JsonValue.ValueType.OBJECT) {
                 assertTrue(LIMITS.contains(e.getMessage()), "refused JSON that Parsson reads, saying: " + e.getMessage());
             }
-            Statistics.label("outcome").collect(LIMITS.contains(e.getMessage()) ? e.getMessage() : "invalid");
-            checkCoverage();
-            return;
+            return LIMITS.contains(e.getMessage()) ? e.getMessage() : "invalid";
         }
         assertTrue(reference != null && reference.getValueType() == JsonValue.ValueType.OBJECT,
                 "accepted what Parsson does not read as an object");
@@ -54,22 +62,8 @@ class JsonFuzzTest {
         assertTrue(digits(parsed) <= Json.MAX_NUMBER_LENGTH, "accepted a number of " + digits(parsed) + " digits");
         // Through Parsson, not Json: a number of 100 characters may be written back longer ("9e9" is "9E+9").
         assertEquals(reference, parssonValue(Json.write(parsed)), "what was read is not written back the same");
-        Statistics.label("outcome").collect("object");
-        checkCoverage();
+        return "object";
     }
-
-    // A fuzzer that never reaches a limit, or never produces an object, proves nothing about them.
-    private static void checkCoverage() {
-        Statistics.label("outcome").coverage(coverage -> {
-            coverage.check("object").count(n -> n >= 100);
-            coverage.check("invalid").count(n -> n >= 100);
-            for (String limit : LIMITS) {
-                coverage.check(limit).count(n -> n >= 10);
-            }
-        });
-    }
-
-
 
     // What the parser did before the limits: Parsson's value, or null where it throws anything.
     private static JsonValue parssonValue(String text) {
@@ -104,102 +98,79 @@ class JsonFuzzTest {
         return 0;
     }
 
-    @Provide
-    Arbitrary<String> texts() {
-        Arbitrary<String> documents = Arbitraries.frequencyOf(
-                Tuple.of(6, object(values())),
-                Tuple.of(2, deep()),
-                Tuple.of(1, values()),
-                Tuple.of(1, Arbitraries.strings().ofMaxLength(40)));
-        Arbitrary<List<Edit>> edits = Arbitraries.frequencyOf(
-                Tuple.of(1, Arbitraries.just(List.of())),
-                Tuple.of(1, edits().list().ofMinSize(1).ofMaxSize(4)));
-        return Combinators.combine(documents, edits).as((text, list) -> {
-            for (Edit edit : list) {
-                text = edit.apply(text);
+    // Objects of any values, nesting around the limit and past it, bare values and any text; half of them edited.
+    private static String text(Random random) {
+        String text = switch (Fuzz.weighted(random, 6, 2, 1, 1)) {
+            case 0 -> object(random, Fuzz.between(random, 0, 6));
+            case 1 -> deep(random);
+            case 2 -> value(random, Fuzz.between(random, 0, 6));
+            default -> Fuzz.anyString(random, 40);
+        };
+        if (random.nextBoolean()) {
+            for (int edits = Fuzz.between(random, 1, 4); edits > 0; edits--) {
+                text = Fuzz.edit(random, text, INTERESTING);
             }
-            return text;
-        });
+        }
+        return text;
     }
 
-    private Arbitrary<String> values() {
-        return Arbitraries.recursive(this::scalars, inner -> Arbitraries.oneOf(array(inner), object(inner)), 0, 6);
+    // A scalar wrapped in arrays and objects, levels deep.
+    private static String value(Random random, int levels) {
+        if (levels == 0) {
+            return scalar(random);
+        }
+        return random.nextBoolean() ? array(random, levels - 1) : object(random, levels - 1);
     }
 
-    private Arbitrary<String> scalars() {
-        return Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.strings().ofMaxLength(12).map(Json::quote)),
-                Tuple.of(3, numbers()),
-                Tuple.of(1, Arbitraries.of("true", "false", "null")));
+    private static String scalar(Random random) {
+        return switch (Fuzz.weighted(random, 3, 3, 1)) {
+            case 0 -> Json.quote(Fuzz.anyString(random, 12));
+            case 1 -> number(random);
+            default -> Fuzz.pick(random, "true", "false", "null");
+        };
     }
 
-    private Arbitrary<String> numbers() {
-        Arbitrary<String> digits = Arbitraries.strings().numeric().ofMinLength(1).ofMaxLength(30)
-                .map(d -> d.length() > 1 ? "1" + d.substring(1) : d);
-        Arbitrary<String> longDigits = Arbitraries.integers().between(90, 120).map(n -> "9".repeat(n));
-        Arbitrary<String> mantissa = Arbitraries.frequencyOf(Tuple.of(15, digits), Tuple.of(1, longDigits));
-        Arbitrary<String> exponent = Arbitraries.frequencyOf(
-                Tuple.of(12, Arbitraries.just("")),
-                Tuple.of(4, Arbitraries.of("e0", "E+3", "e-7", "e999999999", "E-999999999", "e2147483647", "e2147483648")),
-                Tuple.of(1, Arbitraries.of("e2147483649", "e-2147483649", "e99999999999999999999")));
-        return Combinators.combine(Arbitraries.of("", "-"), mantissa, Arbitraries.of("", ".5", ".000", ".12345678901234567890"),
-                        exponent)
-                .as((sign, whole, fraction, exp) -> sign + whole + fraction + exp);
+    private static String number(Random random) {
+        String whole = random.nextInt(16) == 0 ? "9".repeat(Fuzz.between(random, 90, 120))
+                : Fuzz.string(random, "0123456789", 1, 30);
+        if (whole.length() > 1) {
+            whole = "1" + whole.substring(1);
+        }
+        String exponent = switch (Fuzz.weighted(random, 12, 4, 1)) {
+            case 0 -> "";
+            case 1 -> Fuzz.pick(random, "e0", "E+3", "e-7", "e999999999", "E-999999999", "e2147483647", "e2147483648");
+            default -> Fuzz.pick(random, "e2147483649", "e-2147483649", "e99999999999999999999");
+        };
+        return Fuzz.pick(random, "", "-") + whole + Fuzz.pick(random, "", ".5", ".000", ".12345678901234567890")
+                + exponent;
     }
 
-    private static Arbitrary<String> array(Arbitrary<String> inner) {
-        return inner.list().ofMaxSize(3).map(items -> "[" + String.join(",", items) + "]");
+    private static String array(Random random, int levels) {
+        List<String> items = new ArrayList<>();
+        for (int n = Fuzz.between(random, 0, 3); n > 0; n--) {
+            items.add(value(random, levels));
+        }
+        return "[" + String.join(",", items) + "]";
     }
 
-    private static Arbitrary<String> object(Arbitrary<String> inner) {
-        Arbitrary<String> member = Combinators.combine(Arbitraries.strings().alpha().ofMaxLength(3), inner)
-                .as((key, value) -> Json.quote(key) + ":" + value);
-        return member.list().ofMaxSize(3).map(members -> "{" + String.join(",", members) + "}");
+    private static String object(Random random, int levels) {
+        List<String> members = new ArrayList<>();
+        for (int n = Fuzz.between(random, 0, 3); n > 0; n--) {
+            members.add(Json.quote(Fuzz.string(random, ALPHA, 0, 3)) + ":" + value(random, levels));
+        }
+        return "{" + String.join(",", members) + "}";
     }
 
     // Nesting around the limit and far past it, of objects, arrays or both, closed or not.
-    private static Arbitrary<String> deep() {
-        Arbitrary<Integer> depth = Arbitraries.frequencyOf(
-                Tuple.of(4, Arbitraries.integers().between(60, 70)),
-                Tuple.of(1, Arbitraries.of(1_000, 100_000)));
-        return Combinators.combine(depth, Arbitraries.of("{\"a\":", "[", "{\"a\":["), Arbitraries.of(true, false))
-                .as((levels, open, closed) -> {
-                    String close = switch (open) {
-                        case "[" -> "]";
-                        case "{\"a\":" -> "}";
-                        default -> "]}";
-                    };
-                    int opens = open.equals("[") ? levels - 1 : open.equals("{\"a\":") ? levels - 1 : (levels - 1) / 2;
-                    return "{\"x\":" + open.repeat(opens) + "1" + (closed ? close.repeat(opens) : "") + "}";
-                });
-    }
-
-    private static Arbitrary<Edit> edits() {
-        Arbitrary<Character> characters = Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.of(INTERESTING)),
-                Tuple.of(1, Arbitraries.chars()));
-        return Combinators.combine(Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 1_000_000),
-                characters).as(Edit::new);
-    }
-
-    /**
-     * One character replaced, inserted or deleted.
-     *
-     * @param kind 0 replace, 1 insert, 2 delete
-     * @param at   where, modulo the length
-     * @param c    the character put in
-     */
-    record Edit(int kind, int at, char c) {
-        String apply(String text) {
-            if (text.isEmpty()) {
-                return kind == 2 ? text : String.valueOf(c);
-            }
-            int i = at % text.length();
-            return switch (kind) {
-                case 0 -> text.substring(0, i) + c + text.substring(i + 1);
-                case 1 -> text.substring(0, i) + c + text.substring(i);
-                default -> text.substring(0, i) + text.substring(i + 1);
-            };
-        }
+    private static String deep(Random random) {
+        int levels = random.nextInt(5) < 4 ? Fuzz.between(random, 60, 70) : Fuzz.pick(random, 1_000, 100_000);
+        String open = Fuzz.pick(random, "{\"a\":", "[", "{\"a\":[");
+        String close = switch (open) {
+            case "[" -> "]";
+            case "{\"a\":" -> "}";
+            default -> "]}";
+        };
+        int opens = open.equals("{\"a\":[") ? (levels - 1) / 2 : levels - 1;
+        return "{\"x\":" + open.repeat(opens) + "1" + (random.nextBoolean() ? close.repeat(opens) : "") + "}";
     }
 }

@@ -4,17 +4,14 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.statistics.Statistics;
+import io.bifrost.protocol.testkit.Fuzz;
+
+import org.junit.jupiter.api.Test;
 
 import static io.bifrost.protocol.TokensTest.Outcome;
 import static io.bifrost.protocol.TokensTest.SECRET;
@@ -64,31 +61,32 @@ class TokensFuzzTest {
     private final Tokens fast = new Tokens(SECRET, at(T));
     private final Tokens jjwtOnly = new Tokens(SECRET, at(T), false);
 
-    @Property(tries = 1500)
-    void fastPathAndJjwtDecideEveryTokenAlike(@ForAll("tokens") Case fuzzed) throws Exception {
-        String token = fuzzed.token();
-        long fastBefore = fast.fastAcceptances();
-
-        Outcome subscribe = Outcome.ofSubscribe(fast, token);
-        Outcome broadcast = Outcome.ofBroadcast(fast, token);
-
-        assertEquals(Outcome.ofSubscribe(jjwtOnly, token), subscribe, "verifySubscribe");
-        assertEquals(Outcome.ofBroadcast(jjwtOnly, token), broadcast, "verifyBroadcast");
-        if (subscribe.claims() != null || broadcast.claims() != null) {
-            assertAcceptedExpIsANumericDateInRange(token);
-        }
-        if (subscribe.claims() instanceof SubscribeClaims claims) {
-            assertFalse(claims.channels().isEmpty(), "a subscribe token without channels was accepted");
-        }
-        Statistics.label("subscribe").collect(subscribe.reason() == null ? "accepted" : subscribe.reason().label());
-        Statistics.label("broadcast").collect(broadcast.reason() == null ? "accepted" : broadcast.reason().label());
-        boolean accepted = subscribe.claims() != null || broadcast.claims() != null;
-        Statistics.label("path").collect(fast.fastAcceptances() > fastBefore ? "fast path" : accepted ? "jjwt accepted"
-                : "refused");
+    @Test
+    void fastPathAndJjwtDecideEveryTokenAlike() {
         // A fuzzer that never reaches an acceptance, on either path, proves nothing about them.
-        Statistics.label("path").coverage(coverage -> {
-            coverage.check("fast path").count(n -> n >= 20);
-            coverage.check("jjwt accepted").count(n -> n >= 5);
+        Fuzz fuzz = Fuzz.property("fastPathAndJjwtDecideEveryTokenAlike", 3000)
+                .requires("path", "fast path", 20)
+                .requires("path", "jjwt accepted", 5);
+        fuzz.forAll(TokensFuzzTest::token, fuzzed -> {
+            String token = fuzzed.token();
+            long fastBefore = fast.fastAcceptances();
+
+            Outcome subscribe = Outcome.ofSubscribe(fast, token);
+            Outcome broadcast = Outcome.ofBroadcast(fast, token);
+
+            assertEquals(Outcome.ofSubscribe(jjwtOnly, token), subscribe, "verifySubscribe");
+            assertEquals(Outcome.ofBroadcast(jjwtOnly, token), broadcast, "verifyBroadcast");
+            if (subscribe.claims() != null || broadcast.claims() != null) {
+                assertAcceptedExpIsANumericDateInRange(token);
+            }
+            if (subscribe.claims() instanceof SubscribeClaims claims) {
+                assertFalse(claims.channels().isEmpty(), "a subscribe token without channels was accepted");
+            }
+            fuzz.collect("subscribe", subscribe.reason() == null ? "accepted" : subscribe.reason().label());
+            fuzz.collect("broadcast", broadcast.reason() == null ? "accepted" : broadcast.reason().label());
+            boolean accepted = subscribe.claims() != null || broadcast.claims() != null;
+            fuzz.collect("path", fast.fastAcceptances() > fastBefore ? "fast path" : accepted ? "jjwt accepted"
+                    : "refused");
         });
     }
 
@@ -104,78 +102,85 @@ class TokensFuzzTest {
         }
     }
 
-    @Provide
-    Arbitrary<Case> tokens() {
-        // A third stay as minted, so acceptances are common enough to compare.
-        Arbitrary<List<Edit>> edits = Arbitraries.frequencyOf(
-                Tuple.of(1, Arbitraries.just(List.of())),
-                Tuple.of(2, edits().list().ofMinSize(1).ofMaxSize(3)));
-        return Combinators.combine(drafts(), edits).as(Case::new);
+    // Half stay as minted, so acceptances are common enough to compare.
+    private static Case token(Random random) {
+        List<Edit> edits = new ArrayList<>();
+        if (random.nextBoolean()) {
+            for (int n = Fuzz.between(random, 1, 3); n > 0; n--) {
+                char c = random.nextInt(4) < 3 ? INTERESTING[random.nextInt(INTERESTING.length)] : Fuzz.anyChar(random);
+                edits.add(new Edit(Fuzz.pick(random, Edit.Kind.values()), random.nextInt(10_001), c));
+            }
+        }
+        return new Case(draft(random), edits);
     }
 
-    private Arbitrary<Draft> drafts() {
-        Arbitrary<HmacAlgorithm> algorithms = Arbitraries.of(HmacAlgorithm.class);
-        Arbitrary<String> headers = Arbitraries.frequencyOf(
-                Tuple.of(6, Arbitraries.of(HEADERS[0], HEADERS[1], HEADERS[2])),
-                Tuple.of(3, Arbitraries.of(HEADERS)));
-        return Combinators.combine(algorithms, headers, payloads(), algorithms, Arbitraries.integers().between(0, 9))
-                .as((alg, header, payload, other, swap) -> new Draft(header.formatted(alg.name()), payload,
-                        // Now and then signed with another algorithm than the header names.
-                        swap == 0 ? other : alg));
+    private static Draft draft(Random random) {
+        HmacAlgorithm algorithm = Fuzz.pick(random, HmacAlgorithm.values());
+        String header = random.nextInt(3) < 2 ? HEADERS[random.nextInt(3)] : Fuzz.pick(random, HEADERS);
+        String payload = payload(random);
+        // Now and then signed with another algorithm than the header names.
+        HmacAlgorithm signWith = random.nextInt(10) == 0 ? Fuzz.pick(random, HmacAlgorithm.values()) : algorithm;
+        return new Draft(header.formatted(algorithm.name()), payload, signWith);
     }
 
-    private Arbitrary<String> payloads() {
-        Arbitrary<String> channelName = Arbitraries.frequencyOf(
-                Tuple.of(8, Arbitraries.strings().withChars("abcuser:1-_").ofMinLength(1).ofMaxLength(8)),
-                Tuple.of(1, Arbitraries.strings().withChars("aé😀\u0000\u2028 \"\\").ofMinLength(0).ofMaxLength(4)),
-                Tuple.of(1, Arbitraries.of("c".repeat(256), "c".repeat(257))));
-        Arbitrary<String> channels = Arbitraries.frequencyOf(
-                Tuple.of(6, channelName.list().ofMinSize(1).ofMaxSize(3).map(Json::write)),
-                Tuple.of(1, Arbitraries.of("[]", "\"a\"", "null", "[1]", "[null]", "{}", "[\"a\",\"a\"]")))
-                .map(value -> "\"channels\":" + value);
-        Arbitrary<String> channel = Arbitraries.frequencyOf(
-                Tuple.of(6, channelName.map(Json::quote)),
-                Tuple.of(1, Arbitraries.of("7", "null", "[\"a\"]", "\"\"")))
-                .map(value -> "\"channel\":" + value);
-        Arbitrary<String> message = Arbitraries.frequencyOf(
-                Tuple.of(6, Arbitraries.of("{\"event\":\"e\",\"data\":\"d\"}", "{\"event\":\"new_item\",\"data\":\"{\\\"id\\\":7}\"}",
-                        "{\"data\":1,\"event\":\"x\",\"n\":[1.50,-0,1E+3,123456789012345678901234567890]}")),
-                Tuple.of(1, Arbitraries.of("\"{\\\"event\\\":\\\"e\\\"}\"", "{}", "{\"event\":\"\"}", "[1]", "null",
-                        "{\"event\":\"e\",\"x\":" + "[".repeat(63) + "]".repeat(63) + "}")))
-                .map(value -> "\"message\":" + value);
-        Arbitrary<String> exp = Arbitraries.frequencyOf(
-                Tuple.of(4, Arbitraries.longs().between(T_SECONDS - 5, T_SECONDS + 5).map(String::valueOf)),
-                Tuple.of(4, Arbitraries.of(String.valueOf(T_SECONDS + 3600), String.valueOf(T_SECONDS - 3600))),
-                Tuple.of(4, Arbitraries.of(ODD_EXPS)))
-                .map(value -> "\"exp\":" + value);
-        Arbitrary<List<String>> claims = Combinators.combine(
-                channels.optional(0.7), channel.optional(0.6), message.optional(0.6), exp.optional(0.6),
-                Arbitraries.of(REGISTERED_CLAIMS).list().ofMinSize(1).ofMaxSize(2).optional(0.3),
-                Arbitraries.of(EXTRA_CLAIMS).list().ofMinSize(1).ofMaxSize(2).optional(0.15))
-                .as((a, b, c, d, registered, extras) -> {
-                    List<String> parts = new ArrayList<>();
-                    a.ifPresent(parts::add);
-                    b.ifPresent(parts::add);
-                    c.ifPresent(parts::add);
-                    d.ifPresent(parts::add);
-                    registered.ifPresent(parts::addAll);
-                    extras.ifPresent(parts::addAll);
-                    return parts;
-                });
-        Arbitrary<String> objects = Combinators.combine(claims.flatMap(list -> Arbitraries.shuffle(list)),
-                        Arbitraries.of("", " ", "\n\t"))
-                .as((parts, space) -> space + "{" + String.join("," + space, parts) + "}" + space);
-        return Arbitraries.frequencyOf(
-                Tuple.of(20, objects),
-                Tuple.of(1, Arbitraries.of("[]", "\"x\"", "42", "null", "abc", "", " ", "{", "{} x", "\uFEFF{}")));
+    private static String payload(Random random) {
+        if (random.nextInt(21) == 0) {
+            return Fuzz.pick(random, "[]", "\"x\"", "42", "null", "abc", "", " ", "{", "{} x", "\uFEFF{}");
+        }
+        List<String> parts = new ArrayList<>();
+        if (random.nextDouble() < 0.7) {
+            parts.add("\"channels\":" + (random.nextInt(7) < 6 ? channelNames(random)
+                    : Fuzz.pick(random, "[]", "\"a\"", "null", "[1]", "[null]", "{}", "[\"a\",\"a\"]")));
+        }
+        if (random.nextDouble() < 0.6) {
+            parts.add("\"channel\":" + (random.nextInt(7) < 6 ? Json.quote(channelName(random))
+                    : Fuzz.pick(random, "7", "null", "[\"a\"]", "\"\"")));
+        }
+        if (random.nextDouble() < 0.6) {
+            parts.add("\"message\":" + (random.nextInt(7) < 6
+                    ? Fuzz.pick(random, "{\"event\":\"e\",\"data\":\"d\"}",
+                            "{\"event\":\"new_item\",\"data\":\"{\\\"id\\\":7}\"}",
+                            "{\"data\":1,\"event\":\"x\",\"n\":[1.50,-0,1E+3,123456789012345678901234567890]}")
+                    : Fuzz.pick(random, "\"{\\\"event\\\":\\\"e\\\"}\"", "{}", "{\"event\":\"\"}", "[1]", "null",
+                            "{\"event\":\"e\",\"x\":" + "[".repeat(63) + "]".repeat(63) + "}")));
+        }
+        if (random.nextDouble() < 0.6) {
+            parts.add("\"exp\":" + switch (random.nextInt(3)) {
+                case 0 -> String.valueOf(T_SECONDS - 5 + Fuzz.between(random, 0, 10));
+                case 1 -> String.valueOf(Fuzz.pick(random, T_SECONDS + 3600, T_SECONDS - 3600));
+                default -> Fuzz.pick(random, ODD_EXPS);
+            });
+        }
+        if (random.nextDouble() < 0.3) {
+            for (int n = Fuzz.between(random, 1, 2); n > 0; n--) {
+                parts.add(Fuzz.pick(random, REGISTERED_CLAIMS));
+            }
+        }
+        if (random.nextDouble() < 0.15) {
+            for (int n = Fuzz.between(random, 1, 2); n > 0; n--) {
+                parts.add(Fuzz.pick(random, EXTRA_CLAIMS));
+            }
+        }
+        Collections.shuffle(parts, random);
+        String space = Fuzz.pick(random, "", " ", "\n\t");
+        return space + "{" + String.join("," + space, parts) + "}" + space;
     }
 
-    private Arbitrary<Edit> edits() {
-        Arbitrary<Character> characters = Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.of(INTERESTING)),
-                Tuple.of(1, Arbitraries.chars()));
-        return Combinators.combine(Arbitraries.of(Edit.Kind.class), Arbitraries.integers().between(0, 10_000), characters)
-                .as(Edit::new);
+    private static String channelNames(Random random) {
+        List<String> names = new ArrayList<>();
+        for (int n = Fuzz.between(random, 1, 3); n > 0; n--) {
+            names.add(channelName(random));
+        }
+        return Json.write(names);
+    }
+
+    private static String channelName(Random random) {
+        return switch (Fuzz.weighted(random, 8, 1, 1)) {
+            case 0 -> Fuzz.string(random, "abcuser:1-_", 1, 8);
+            // Any of these chars alone, a lone surrogate half included.
+            case 1 -> Fuzz.string(random, "aé😀\u0000\u2028 \"\\", 0, 4);
+            default -> Fuzz.pick(random, "c".repeat(256), "c".repeat(257));
+        };
     }
 
     /**

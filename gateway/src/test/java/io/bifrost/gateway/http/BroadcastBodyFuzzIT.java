@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -17,17 +18,11 @@ import io.bifrost.gateway.config.Limits;
 import io.bifrost.gateway.testkit.TestGateway;
 import io.bifrost.gateway.testkit.WsClient;
 import io.bifrost.protocol.Json;
+import io.bifrost.protocol.testkit.Fuzz;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AfterProperty;
-import net.jqwik.api.lifecycle.BeforeProperty;
-import net.jqwik.api.statistics.Statistics;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 import static io.bifrost.gateway.testkit.TestGateway.WAIT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -65,7 +60,7 @@ class BroadcastBodyFuzzIT {
     private HttpClient http;
     private int round;
 
-    @BeforeProperty
+    @BeforeEach
     void start() throws IOException {
         // Bodies up to a megabyte, so nesting 100,000 deep reaches the JSON parser instead of the size limit.
         gateway = TestGateway.start(Limits.DEFAULTS.withMaxBodyBytes(1 << 20));
@@ -73,7 +68,7 @@ class BroadcastBodyFuzzIT {
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     }
 
-    @AfterProperty
+    @AfterEach
     void stop() {
         if (bystander != null) {
             bystander.close();
@@ -83,8 +78,22 @@ class BroadcastBodyFuzzIT {
         }
     }
 
-    @Property(tries = 300)
-    void anyBodyGetsOurAnswerNeverA5xxAndHarmsNoSocket(@ForAll("bodies") Body body) throws Exception {
+    @Test
+    void anyBodyGetsOurAnswerNeverA5xxAndHarmsNoSocket() {
+        // Bodies that pass every check, and each kind of refusal, often enough to say something about them.
+        Fuzz fuzz = Fuzz.property("anyBodyGetsOurAnswerNeverA5xxAndHarmsNoSocket", 400)
+                .requires("answer", "200", 5)
+                .requires("answer", "400 Bad signature", 50)
+                .requires("answer", "400 body is not valid JSON", 50)
+                .requires("answer", "400 body is JSON nested deeper than 64 levels", 5)
+                .requires("answer", "400 Content-Type must be application/json", 10)
+                .requires("answer", "400 \"token\" must be a string holding a JWT", 3)
+                .requires("answer", "400 body has no \"token\"", 3);
+        fuzz.forAll(BroadcastBodyFuzzIT::body, body -> fuzz.collect("answer", answer(body)));
+    }
+
+    // Posts one body, checks the answer and that the bystander is still served; returns the answer's gist.
+    private String answer(Body body) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(gateway.uri().resolve("/broadcast")).timeout(WAIT)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.bytes()));
         if (body.contentType() != null) {
@@ -94,6 +103,7 @@ class BroadcastBodyFuzzIT {
 
         int status = response.statusCode();
         assertTrue(status < 500, status + " " + response.body());
+        String gist = String.valueOf(status);
         if (status == 200) {
             assertTrue(response.body().startsWith("{\"message\":\"Success\",\"deliveries\":"), response.body());
         } else {
@@ -106,55 +116,60 @@ class BroadcastBodyFuzzIT {
             for (String leak : List.of("Exception", "java.", "jakarta", "parsson", "jsonwebtoken", "helidon", "\tat ")) {
                 assertFalse(response.body().contains(leak), response.body());
             }
+            gist += " " + ((String) error.get("error")).split("[:;,(]", 2)[0].strip();
         }
         String data = "after-" + ++round;
         TestGateway.Reply valid = TestGateway.broadcast(gateway, BYSTANDER, "e", data);
         assertEquals("{\"message\":\"Success\",\"deliveries\":1}", valid.body());
         assertEquals("{\"event\":\"e\",\"data\":\"" + data + "\"}", bystander.nextText(WAIT));
-        Statistics.label("status").collect(status);
+        return gist;
     }
 
-    @Provide
-    Arbitrary<Body> bodies() {
-        Arbitrary<String> contentTypes = Arbitraries.frequencyOf(
-                Tuple.of(12, Arbitraries.just("application/json")),
-                Tuple.of(1, Arbitraries.of("application/json; charset=utf-8", "text/plain", "application/json;;x",
-                        "application/*", "")),
-                Tuple.of(1, Arbitraries.just((String) null)));
-        Arbitrary<byte[]> bytes = Arbitraries.frequencyOf(
-                Tuple.of(12, Combinators.combine(texts(), edits().list().ofMaxSize(3)).as((text, edits) -> {
-                    for (Edit edit : edits) {
-                        text = edit.apply(text);
-                    }
-                    return text.getBytes(StandardCharsets.UTF_8);
-                })),
-                Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMaxSize(64)));
-        return Combinators.combine(contentTypes, bytes).as(Body::new);
+    private static Body body(Random random) {
+        String contentType = switch (Fuzz.weighted(random, 12, 1, 1)) {
+            case 0 -> "application/json";
+            case 1 -> Fuzz.pick(random, "application/json; charset=utf-8", "text/plain", "application/json;;x",
+                    "application/*", "");
+            default -> null;
+        };
+        if (random.nextInt(13) == 0) {
+            return new Body(contentType, Fuzz.bytes(random, 64));
+        }
+        String text = text(random);
+        // Half are sent as made, so bodies that pass every check are not rare.
+        if (random.nextBoolean()) {
+            for (int edits = Fuzz.between(random, 1, 3); edits > 0; edits--) {
+                text = Fuzz.edit(random, text, INTERESTING);
+            }
+        }
+        return new Body(contentType, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    private Arbitrary<String> texts() {
-        Arbitrary<String> tokens = Combinators.combine(Arbitraries.of(MESSAGES), Arbitraries.of(EXPS))
-                .as((message, exp) -> token("{\"channel\":\"" + CHANNEL + "\",\"message\":" + message + exp + "}"));
-        Arbitrary<String> deep = Combinators.combine(Arbitraries.of(60, 63, 64, 65, 70, 1_000, 100_000),
-                        Arbitraries.of("[", "{\"a\":"), Arbitraries.of(true, false))
-                .as((levels, open, closed) -> "{\"token\":\"x\",\"x\":" + open.repeat(levels - 1) + "1"
-                        + (closed ? (open.equals("[") ? "]" : "}").repeat(levels - 1) : "") + "}");
-        return Arbitraries.frequencyOf(
-                Tuple.of(8, tokens.map(token -> "{\"token\":\"" + token + "\"}")),
-                Tuple.of(2, tokens.map(token -> " {\"x\":[1,{}],\"token\" : \"" + token + "\",\"token\":\"" + token + "\"} ")),
-                Tuple.of(2, deep),
-                Tuple.of(1, Arbitraries.of("{\"token\":" + "1".repeat(101) + "}", "{\"token\":1e2147483649}",
-                        "{\"token\":1e999999999}", "{\"token\":[\"a.b.c\"]}", "{\"token\":null}", "{}", "[]", "",
-                        "null", "{\"token\":\"a.b.c\"}", "{\"token\":\"\"}", "{\"token\":\"x\"", "\uFEFF{\"token\":\"x\"}")),
-                Tuple.of(1, Arbitraries.strings().ofMaxLength(30)));
+    private static String text(Random random) {
+        return switch (Fuzz.weighted(random, 8, 2, 2, 1, 1, 1)) {
+            case 0 -> "{\"token\":\"" + token(random) + "\"}";
+            case 1 -> {
+                String token = token(random);
+                yield " {\"x\":[1,{}],\"token\" : \"" + token + "\",\"token\":\"" + token + "\"} ";
+            }
+            case 2 -> {
+                int levels = Fuzz.pick(random, 60, 63, 64, 65, 70, 1_000, 100_000);
+                String open = Fuzz.pick(random, "[", "{\"a\":");
+                String close = random.nextBoolean() ? (open.equals("[") ? "]" : "}").repeat(levels - 1) : "";
+                yield "{\"token\":\"x\",\"x\":" + open.repeat(levels - 1) + "1" + close + "}";
+            }
+            case 3 -> Fuzz.pick(random, "{\"token\":" + "1".repeat(101) + "}", "{\"token\":1e2147483649}",
+                    "{\"token\":1e999999999}", "{\"token\":[\"a.b.c\"]}", "{\"token\":null}", "{}", "[]", "",
+                    "null", "{\"token\":\"a.b.c\"}", "{\"token\":\"\"}", "{\"token\":\"x\"", "\uFEFF{\"token\":\"x\"}");
+            case 4 -> "{\"token\":" + Fuzz.pick(random, "null", "7", "-0", "1.5", "1e999999999", "true", "false", "[]",
+                    "[\"a.b.c\"]", "{}", "{\"token\":\"a.b.c\"}", "[[[[\"x\"]]]]") + "}";
+            default -> Fuzz.anyString(random, 30);
+        };
     }
 
-    private static Arbitrary<Edit> edits() {
-        Arbitrary<Character> characters = Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.of(INTERESTING)),
-                Tuple.of(1, Arbitraries.chars()));
-        return Combinators.combine(Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 1_000_000),
-                characters).as(Edit::new);
+    private static String token(Random random) {
+        return token("{\"channel\":\"" + CHANNEL + "\",\"message\":" + Fuzz.pick(random, MESSAGES)
+                + Fuzz.pick(random, EXPS) + "}");
     }
 
     // Signed with the gateway's secret by hand, so the claims can be any JSON text.
@@ -183,27 +198,6 @@ class BroadcastBodyFuzzIT {
             String text = new String(bytes, StandardCharsets.UTF_8);
             return "Body[contentType=" + contentType + ", " + bytes.length + " bytes: "
                     + (text.length() > 300 ? text.substring(0, 300) + "…" : text) + "]";
-        }
-    }
-
-    /**
-     * One character replaced, inserted or deleted.
-     *
-     * @param kind 0 replace, 1 insert, 2 delete
-     * @param at   where, modulo the length
-     * @param c    the character put in
-     */
-    record Edit(int kind, int at, char c) {
-        String apply(String text) {
-            if (text.isEmpty()) {
-                return kind == 2 ? text : String.valueOf(c);
-            }
-            int i = at % text.length();
-            return switch (kind) {
-                case 0 -> text.substring(0, i) + c + text.substring(i + 1);
-                case 1 -> text.substring(0, i) + c + text.substring(i);
-                default -> text.substring(0, i) + text.substring(i + 1);
-            };
         }
     }
 }

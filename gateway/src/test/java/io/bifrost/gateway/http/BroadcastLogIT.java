@@ -1,17 +1,13 @@
 package io.bifrost.gateway.http;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import io.bifrost.gateway.Gateway;
 import io.bifrost.gateway.ops.PlainLogFormatter;
+import io.bifrost.gateway.testkit.LogCapture;
 import io.bifrost.gateway.testkit.TestGateway;
 import io.bifrost.gateway.testkit.TestGateway.Reply;
 import io.bifrost.protocol.Json;
@@ -31,36 +27,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BroadcastLogIT {
     private static final String FORGED = "\nFAKE 2026-01-01T00:00:00.000Z SEVERE io.bifrost.gateway.Gateway: forged";
 
-    private final List<LogRecord> records = Collections.synchronizedList(new ArrayList<>());
-    private final Logger logger = Logger.getLogger(BroadcastHandler.class.getName());
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            records.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-
-    private java.util.logging.Level levelBefore;
+    private LogCapture logs;
 
     @BeforeEach
     void captureLogs() {
-        levelBefore = logger.getLevel();
-        logger.setLevel(java.util.logging.Level.INFO);
-        logger.addHandler(capture);
+        logs = LogCapture.on(BroadcastHandler.class.getName())
+                .withLevel(BroadcastHandler.class.getName(), java.util.logging.Level.INFO);
     }
 
     @AfterEach
     void releaseLogs() {
-        logger.removeHandler(capture);
-        logger.setLevel(levelBefore);
+        logs.close();
     }
 
     @Test
@@ -77,7 +54,7 @@ class BroadcastLogIT {
             }
         }
 
-        List<String> lines = records.stream().map(r -> new PlainLogFormatter().format(r)).toList();
+        List<String> lines = logs.records().stream().map(r -> new PlainLogFormatter().format(r)).toList();
         assertEquals(2, lines.size(), String.join("", lines));
         for (String line : lines) {
             assertEquals(1, line.lines().count(), line);

@@ -163,6 +163,38 @@ public final class WsClient implements AutoCloseable {
     }
 
     /**
+     * Writes bytes as they are: frames no client may send (unmasked, reserved bits, wrong lengths, cut short).
+     *
+     * @param bytes the bytes
+     * @throws IOException on a write failure
+     */
+    public void sendRaw(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    /**
+     * Ends this side of the TCP connection (a FIN), as a client that goes away mid-frame; reading goes on.
+     *
+     * @throws IOException if the socket is closed
+     */
+    public void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
+    }
+
+    /**
+     * The bytes the server sends after the 101, those already buffered first, for a test that parses them itself.
+     *
+     * @param timeout how long one read may wait
+     * @return the stream
+     * @throws IOException if the socket is closed
+     */
+    public DataInputStream input(Duration timeout) throws IOException {
+        socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+        return in;
+    }
+
+    /**
      * Reads the next data or close frame, answering (or skipping) pings on the way.
      *
      * @param timeout how long to wait
