@@ -49,10 +49,16 @@ final class WsConnection implements ServerConnection {
         } catch (DataReader.InsufficientDataAvailableException | CloseConnectionException | UncheckedIOException e) {
             // The connection ended: the client went away, or the gateway cut it.
         } catch (RuntimeException e) {
-            // A fault of ours, on this socket only: it is told so (1011), never in HTTP bytes or exception text.
+            // A fault of ours, on this socket only: it is told so (1011), never in HTTP bytes or exception text, and
+            // given the time to take that close frame before the connection ends.
             sessions.logLimited(System.Logger.Level.WARNING, "fault", () -> "socket " + LogText.of(remote)
                     + " failed: " + LogText.of(e));
             session.close(CloseReason.INTERNAL_ERROR);
+            try {
+                lingerUntilClosed();
+            } catch (RuntimeException ended) {
+                // The client went away, or the linger's second is over.
+            }
         } finally {
             session.terminated();
         }
