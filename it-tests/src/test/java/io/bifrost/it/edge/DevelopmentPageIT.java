@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * request that comes from loopback and names no other client behind a proxy; anything else gets 404 as in
  * production.
  */
-class TestPageIT {
+class DevelopmentPageIT {
     private static GatewayProcess gateway;
 
     @BeforeAll
