@@ -1,0 +1,182 @@
+package io.bifrost.it.recovery;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.bifrost.gateway.config.RecoverySettings;
+import io.bifrost.gateway.testkit.RecoveryKit;
+import io.bifrost.gateway.testkit.TestGateway;
+import io.bifrost.gateway.testkit.WsClient;
+import io.bifrost.it.Cluster;
+import io.bifrost.it.redis.RedisServer;
+import io.bifrost.protocol.BifrostSubscriber;
+import io.bifrost.protocol.Position;
+import io.bifrost.protocol.SubscriberEvent;
+import org.junit.jupiter.api.Test;
+
+import static io.bifrost.gateway.testkit.RecoveryKit.describeRange;
+import static io.bifrost.gateway.testkit.RecoveryKit.expectSubscribed;
+import static io.bifrost.gateway.testkit.TestGateway.WAIT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 10, acceptance: Redis drops one instance's pub/sub connection ({@code CLIENT KILL}) again and again while
+ * another instance publishes 1,000 broadcasts. The instance heals its own gaps from history: every socket on it, core
+ * sockets included, gets every broadcast answered 200, exactly once, in order.
+ */
+class PubsubKillHealIT {
+    private static final String CHANNEL = "heal";
+    private static final int BROADCASTS = 1000;
+    private static final int KILL_EVERY = 100;
+    private static final Pattern CORE_FRAME = Pattern.compile("^\\{\"event\":\"n\",\"data\":\"(\\d+)\"}$");
+
+    @Test
+    void everySocketOnTheInstanceWhosePubsubIsKilledGetsEveryAcceptedBroadcastOnceInOrder() throws Exception {
+        // History far longer than any outage of the pub/sub connection here: every gap must be healed.
+        try (RedisServer redis = RedisServer.start();
+             Cluster cluster = Cluster.start(redis, 2, "heal:",
+                     c -> c.withRecovery(RecoverySettings.DEFAULTS.withHistorySize(5000)));
+             ClusterKit.Admin admin = new ClusterKit.Admin(redis)) {
+            URI a = cluster.get(0).uri();
+            URI b = cluster.get(1).uri();
+            List<WsClient> cores = new ArrayList<>();
+            List<BifrostSubscriber> subscribers = new ArrayList<>();
+            try {
+                cores.add(TestGateway.subscriber(a, CHANNEL));
+                cores.add(TestGateway.subscriber(a, CHANNEL));
+                BifrostSubscriber coreSubscriber = RecoveryKit.core(a, List.of(CHANNEL));
+                subscribers.add(coreSubscriber);
+                assertEquals(Optional.empty(), expectSubscribed(coreSubscriber, CHANNEL).recovered());
+                for (int i = 0; i < 2; i++) {
+                    BifrostSubscriber optedIn = RecoveryKit.optIn(a, List.of(CHANNEL), Map.of());
+                    subscribers.add(optedIn);
+                    assertEquals(Optional.of(true), expectSubscribed(optedIn, CHANNEL).recovered());
+                }
+                // Only the instance holding sockets is subscribed in Redis: killing every pub/sub client kills its.
+                assertEquals(1, ClusterKit.pubsubClients(admin).size(), ClusterKit.pubsubClients(admin).toString());
+                long healedBefore = RecoveryKit.metric(a, "bifrost_relay_healed_total");
+
+                List<Long> accepted = new ArrayList<>();
+                Set<Long> refused = new HashSet<>();
+                List<String> kills = new ArrayList<>();
+                boolean killDue = false;
+                for (long n = 1; n <= BROADCASTS; n++) {
+                    TestGateway.Reply reply = RecoveryKit.broadcast(b, CHANNEL, Long.toString(n), null);
+                    if (reply.status() == 200) {
+                        accepted.add(n);
+                    } else {
+                        refused.add(n);
+                    }
+                    killDue |= n % KILL_EVERY == KILL_EVERY / 2;
+                    if (killDue) {
+                        // Kill the instance's pub/sub connection by id, once it is back from the last kill.
+                        List<String> clients = ClusterKit.pubsubClients(admin);
+                        if (clients.size() == 1) {
+                            String id = clients.getFirst().substring(3, clients.getFirst().indexOf(' '));
+                            kills.add(n + ":" + admin.call("CLIENT", "KILL", "ID", id));
+                            killDue = false;
+                        }
+                    }
+                }
+                System.err.println("PubsubKillHealIT: " + accepted.size() + " accepted, " + refused.size()
+                        + " refused; kills " + kills);
+                assertTrue(kills.size() >= BROADCASTS / KILL_EVERY / 2, "too few kills: " + kills);
+                assertTrue(accepted.size() >= BROADCASTS / 2, "the publishing instance refused too many: "
+                        + refused.size());
+                ClusterKit.awaitReady(a, WAIT);
+
+                long last = accepted.getLast();
+                for (int i = 0; i < cores.size(); i++) {
+                    assertReceived("core WsClient " + i, readCore(cores.get(i), last), accepted, refused);
+                }
+                for (int i = 0; i < subscribers.size(); i++) {
+                    assertReceived((i == 0 ? "core" : "opted-in") + " BifrostSubscriber " + i,
+                            read(subscribers.get(i), i > 0, last), accepted, refused);
+                }
+                long healed = RecoveryKit.metric(a, "bifrost_relay_healed_total") - healedBefore;
+                long lost = RecoveryKit.metric(a, "bifrost_relay_lost_total");
+                System.err.println("PubsubKillHealIT: healed " + healed + ", lost " + lost);
+                assertTrue(healed > 0, "bifrost_relay_healed_total did not grow: the kills never made the instance"
+                        + " heal a gap, so this test did not exercise healing");
+                assertEquals(0, lost, "bifrost_relay_lost_total: a gap was not healed although history held it");
+            } finally {
+                cores.forEach(WsClient::close);
+                subscribers.forEach(BifrostSubscriber::close);
+            }
+        }
+    }
+
+    // Frames of a core socket until the broadcast numbered `last` arrives (bounded).
+    private static List<Long> readCore(WsClient socket, long last) throws IOException {
+        List<Long> numbers = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (numbers.isEmpty() || numbers.getLast() != last) {
+            long left = (deadline - System.nanoTime()) / 1_000_000;
+            if (left <= 0) {
+                throw new AssertionError("broadcast " + last + " never arrived; got " + describeRange(numbers));
+            }
+            String frame;
+            try {
+                frame = socket.nextText(Duration.ofMillis(left));
+            } catch (SocketTimeoutException e) {
+                throw new AssertionError("broadcast " + last + " never arrived; got " + describeRange(numbers), e);
+            }
+            Matcher m = CORE_FRAME.matcher(frame);
+            assertTrue(m.matches(), "not a core broadcast frame: " + frame + " after " + describeRange(numbers));
+            numbers.add(Long.parseLong(m.group(1)));
+        }
+        return numbers;
+    }
+
+    // Messages of a subscriber until the broadcast numbered `last` arrives (bounded); an opted-in one must see
+    // consecutive positions and never a recovered:false.
+    private static List<Long> read(BifrostSubscriber subscriber, boolean optedIn, long last)
+            throws InterruptedException {
+        List<Long> numbers = new ArrayList<>();
+        Position previous = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (numbers.isEmpty() || numbers.getLast() != last) {
+            Optional<SubscriberEvent> event = subscriber.next(Duration.ofNanos(Math.max(0,
+                    deadline - System.nanoTime())));
+            if (event.isEmpty()) {
+                throw new AssertionError("broadcast " + last + " never arrived; got " + describeRange(numbers));
+            }
+            if (!(event.get() instanceof SubscriberEvent.Message m)) {
+                throw new AssertionError("expected only messages, got " + event.get() + " after "
+                        + describeRange(numbers));
+            }
+            numbers.add(RecoveryKit.number(m));
+            if (optedIn) {
+                Position id = m.id().orElseThrow(() -> new AssertionError("no id on " + m.json()));
+                if (previous != null) {
+                    assertEquals(previous.next(), id, "positions must be consecutive: " + m.json());
+                }
+                previous = id;
+            }
+        }
+        return numbers;
+    }
+
+    private static void assertReceived(String who, List<Long> received, List<Long> accepted, Set<Long> refused) {
+        Set<Long> seen = new HashSet<>();
+        for (long n : received) {
+            assertTrue(seen.add(n), who + " received " + n + " twice: " + describeRange(received));
+        }
+        List<Long> acceptedReceived = received.stream().filter(n -> !refused.contains(n)).toList();
+        if (!acceptedReceived.equals(accepted)) {
+            assertEquals(describeRange(accepted), describeRange(acceptedReceived),
+                    who + " lost or reordered broadcasts answered 200");
+        }
+    }
+}
