@@ -65,7 +65,19 @@ class PubsubKillHealIT {
                 }
                 // Only the instance holding sockets is subscribed in Redis: killing every pub/sub client kills its.
                 assertEquals(1, ClusterKit.pubsubClients(admin).size(), ClusterKit.pubsubClients(admin).toString());
+
+                // Broadcast 0, the channel's first, reaches every socket; nothing was missed, so nothing was healed:
+                // the counter below then counts only what the kills made the instance heal.
+                RecoveryKit.broadcastAll(b, CHANNEL, 0, 0);
+                for (WsClient core : cores) {
+                    assertEquals(List.of(0L), readCore(core, 0));
+                }
+                for (int i = 0; i < subscribers.size(); i++) {
+                    assertEquals(List.of(0L), read(subscribers.get(i), i > 0, 0));
+                }
                 long healedBefore = RecoveryKit.metric(a, "bifrost_relay_healed_total");
+                assertEquals(0, healedBefore, "bifrost_relay_healed_total counts broadcasts an instance missed and"
+                        + " delivered from history; nothing was missed yet");
 
                 List<Long> accepted = new ArrayList<>();
                 Set<Long> refused = new HashSet<>();
