@@ -205,7 +205,11 @@ final class Relay {
             // Published before the head was read: the head counts it, and no socket here was told "subscribed" yet.
             return;
         }
-        if (!delivery.epoch().equals(c.epoch)) {
+        if (c.epoch == null && c.last == 0 && delivery.offset() == 1) {
+            // The first broadcast of the channel, or of the epoch that follows a loss already reported: nothing before
+            // it was missed, so there is nothing to read or heal.
+            c.epoch = delivery.epoch();
+        } else if (!delivery.epoch().equals(c.epoch)) {
             // A new epoch: its head says whether the old one ended where this instance stopped.
             try {
                 catchUp(c, readHead(c));
