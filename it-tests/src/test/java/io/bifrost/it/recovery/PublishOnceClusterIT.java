@@ -136,6 +136,47 @@ class PublishOnceClusterIT {
     }
 
     @Test
+    void aBroadcastRefusedWhileTheBusIsKnownDownDoesNotUseItsJtiUp() throws Exception {
+        // The instance's pub/sub connection is killed: it refuses broadcasts (503) until it subscribed again, without
+        // running them. The same token posted once it is back must be delivered, not answered as a duplicate.
+        try (Cluster cluster = Cluster.start(redis, 2, "jti-503:", c -> c);
+             WsClient socket = TestGateway.subscriber(cluster.get(0).uri(), "refused");
+             ClusterKit.Admin admin = new ClusterKit.Admin(redis)) {
+            URI a = cluster.get(0).uri();
+            int refusedRounds = 0;
+            List<String> wrong = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            int round = 0;
+            while (refusedRounds < 5 && round < 100 && System.nanoTime() < deadline) {
+                round++;
+                List<String> clients = ClusterKit.pubsubClients(admin);
+                assertEquals(1, clients.size(), "only the first instance holds a socket: " + clients);
+                String token = RecoveryKit.broadcastToken(List.of("refused"), false, Integer.toString(round),
+                        "refused-" + round);
+                admin.call("CLIENT", "KILL", "ID", clients.getFirst().substring(3, clients.getFirst().indexOf(' ')));
+                TestGateway.Reply first = RecoveryKit.post(a, token);
+                ClusterKit.awaitReady(a, WAIT);
+                // Once ready, its own socket is subscribed again.
+                TestGateway.Reply second = RecoveryKit.post(a, token);
+                if (first.status() == 503) {
+                    refusedRounds++;
+                    if (!second.body().equals("{\"message\":\"Success\",\"deliveries\":1}")) {
+                        wrong.add("round " + round + ": 503, then " + second.status() + " " + second.body());
+                    }
+                } else if (first.status() == 200 && !second.body().equals(DUPLICATE)) {
+                    wrong.add("round " + round + ": " + first.body() + ", then " + second.body());
+                }
+                assertEquals(frame(round), socket.nextText(WAIT), "round " + round + ": delivered once");
+            }
+            System.err.println("PublishOnceClusterIT: " + refusedRounds + " of " + round + " rounds refused with 503");
+            assertTrue(wrong.isEmpty(), wrong.toString());
+            assertTrue(refusedRounds > 0, "never saw a 503 right after a pub/sub kill in " + round + " rounds");
+            RecoveryKit.broadcastAll(a, "refused", 1000, 1000);
+            assertEquals(frame(1000), socket.nextText(WAIT), "a round was delivered twice");
+        }
+    }
+
+    @Test
     void aBatchTo100ChannelsReachesEverySocketOncePerChannelItHoldsOnBothInstances() throws Exception {
         List<String> channels = new ArrayList<>();
         for (int i = 0; i < 100; i++) {

@@ -239,6 +239,119 @@ class ResumeClusterIT {
     }
 
     @Test
+    void aResumeOfSeveralChannelsAnswersEachInTokenOrderWithItsOwnMissedThenLive() throws Exception {
+        try (Cluster cluster = Cluster.start(redis, 2, "multi:", c -> c)) {
+            URI a = cluster.get(0).uri();
+            URI b = cluster.get(1).uri();
+            List<String> first = List.of("multi:x", "multi:y", "multi:z");
+            Map<String, Position> since;
+            try (BifrostSubscriber s = optIn(a, first, Map.of())) {
+                first.forEach(c -> expectSubscribedUnchecked(s, c));
+                broadcastAll(a, "multi:x", 1, 3);
+                broadcastAll(b, "multi:y", 1, 2);
+                broadcastAll(a, "multi:z", 1, 1);
+                expectMessages(s, 6);
+                since = new java.util.LinkedHashMap<>(s.positions());
+            }
+            broadcastAll(b, "multi:x", 4, 6);
+            broadcastAll(a, "multi:z", 2, 2);
+            // z from another epoch: not resumable; w has no entry: live only.
+            since.put("multi:z", new Position(since.get("multi:z").epoch().equals("zz") ? "yy" : "zz", 1));
+            try (BifrostSubscriber resumed = optIn(b, List.of("multi:z", "multi:x", "multi:y", "multi:w"), since)) {
+                assertEquals(new SubscriberEvent.Subscribed("multi:z", Optional.of(false), OptionalLong.of(0)),
+                        expectSubscribed(resumed, "multi:z"));
+                assertEquals(new SubscriberEvent.Subscribed("multi:x", Optional.of(true), OptionalLong.of(3)),
+                        expectSubscribed(resumed, "multi:x"));
+                List<SubscriberEvent.Message> missedX = expectMessages(resumed, 3);
+                assertExactly(numbers(missedX), 4, 6, "x's missed broadcasts, right after x's subscribed");
+                assertPositionsFollow(missedX, "multi:x", since.get("multi:x"));
+                assertEquals(new SubscriberEvent.Subscribed("multi:y", Optional.of(true), OptionalLong.of(0)),
+                        expectSubscribed(resumed, "multi:y"));
+                assertEquals(new SubscriberEvent.Subscribed("multi:w", Optional.of(true), OptionalLong.of(0)),
+                        expectSubscribed(resumed, "multi:w"));
+                expectNothing(resumed, QUIET);
+                broadcastAll(a, "multi:w", 1, 1);
+                SubscriberEvent.Message live = expectMessages(resumed, 1).getFirst();
+                assertEquals(Optional.of("multi:w"), live.channel(), live.json());
+            }
+        }
+    }
+
+    @Test
+    void aLaterAuthenticateResumesTheChannelsItAddsAndLeavesTheHeldOnesAlone() throws Exception {
+        try (Cluster cluster = Cluster.start(redis, 2, "later:", c -> c)) {
+            URI a = cluster.get(0).uri();
+            URI b = cluster.get(1).uri();
+            Map<String, Position> sinceY = seen(b, "later:y", 2);
+            broadcastAll(b, "later:y", 3, 4);
+            try (BifrostSubscriber s = optIn(a, List.of("later:x"), Map.of())) {
+                expectSubscribed(s, "later:x");
+                broadcastAll(a, "later:x", 1, 1);
+                assertExactly(numbers(expectMessages(s, 1)), 1, 1, "x before the second authenticate");
+                s.authenticate(RecoveryKit.subscribeToken(List.of("later:x", "later:y")), sinceY);
+                assertEquals(new SubscriberEvent.Subscribed("later:x", Optional.of(true), OptionalLong.of(0)),
+                        expectSubscribed(s, "later:x"), "x is held and live: nothing to resume, nothing replayed");
+                assertEquals(new SubscriberEvent.Subscribed("later:y", Optional.of(true), OptionalLong.of(2)),
+                        expectSubscribed(s, "later:y"));
+                List<SubscriberEvent.Message> missed = expectMessages(s, 2);
+                assertExactly(numbers(missed), 3, 4, "y's missed broadcasts");
+                assertPositionsFollow(missed, "later:y", sinceY.get("later:y"));
+                expectNothing(s, QUIET);
+                broadcastAll(b, "later:x", 2, 2);
+                broadcastAll(a, "later:y", 5, 5);
+                List<SubscriberEvent.Message> live = expectMessages(s, 2);
+                assertEquals(java.util.Set.of("later:x:2", "later:y:5"), java.util.Set.of(
+                        live.get(0).channel().orElseThrow() + ":" + live.get(0).data(),
+                        live.get(1).channel().orElseThrow() + ":" + live.get(1).data()));
+            }
+        }
+    }
+
+    @Test
+    void aHistoryPastItsAgeIsNotResumedAndItsChannelGoesOnInANewEpochWithoutALossForLiveSockets()
+            throws Exception {
+        try (Cluster cluster = Cluster.start(redis, 2, "age:",
+                c -> c.withRecovery(RecoverySettings.DEFAULTS.withHistoryAge(Duration.ofSeconds(1))))) {
+            URI a = cluster.get(0).uri();
+            URI b = cluster.get(1).uri();
+            String channel = "age";
+            try (BifrostSubscriber stays = optIn(a, List.of(channel), Map.of())) {
+                expectSubscribed(stays, channel);
+                Map<String, Position> since = seen(b, channel, 3);
+                broadcastAll(b, channel, 4, 4);
+                List<SubscriberEvent.Message> before = expectMessages(stays, 4);
+                assertExactly(numbers(before), 1, 4, "the socket that stays");
+                // A bounded wait past the 1 s age: broadcast 4, which `since` missed, is too old to be resumed.
+                Thread.sleep(1_500);
+                try (BifrostSubscriber resumed = optIn(b, List.of(channel), since)) {
+                    assertEquals(new SubscriberEvent.Subscribed(channel, Optional.of(false), OptionalLong.of(0)),
+                            expectSubscribed(resumed, channel));
+                    expectNothing(resumed, QUIET);
+                    broadcastAll(a, channel, 5, 5);
+                    SubscriberEvent.Message fresh = expectMessages(resumed, 1).getFirst();
+                    assertEquals(5, RecoveryKit.number(fresh));
+                    assertTrue(!fresh.id().orElseThrow().epoch().equals(since.get(channel).epoch()),
+                            "the history expired with its age: the channel goes on in a new epoch, " + fresh.json());
+                    // The socket that stayed missed nothing: the new epoch follows on where the old one ended.
+                    List<SubscriberEvent.Message> after = expectMessages(stays, 1);
+                    assertEquals(5, RecoveryKit.number(after.getFirst()), "no recovered:false, just the broadcast: "
+                            + after.getFirst().json());
+                    assertEquals(fresh.id(), after.getFirst().id());
+                }
+            }
+        }
+    }
+
+    private static void expectSubscribedUnchecked(BifrostSubscriber s, String channel) {
+        try {
+            expectSubscribed(s, channel);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void aGapLongerThanTheHistoryIsRecoveredFalseOnTheOtherInstanceAndNothingOfItIsReplayed() throws Exception {
         try (Cluster cluster = Cluster.start(redis, 2, "shorthistory:",
                 c -> c.withRecovery(RecoverySettings.DEFAULTS.withHistorySize(10)))) {
