@@ -15,8 +15,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A TCP proxy in front of Redis that holds back pub/sub messages on their way to the client by a fixed delay, and
  * passes everything else (command replies, subscribe confirmations) at once: an instance behind it hears of a
- * broadcast over pub/sub later than the instance that published it answered 200, as on a loaded network. Only
- * 127.0.0.1.
+ * broadcast over pub/sub later than the instance that published it answered 200, as on a loaded network. It can also
+ * cut the instance off Redis for a while ({@link #cutAndHold()}) while other instances go on. Only 127.0.0.1.
  */
 final class LaggingProxy implements AutoCloseable {
     // A pub/sub message push as RESP2 and RESP3 frame it: its kind as a bulk string of 7 bytes.
@@ -26,6 +26,7 @@ final class LaggingProxy implements AutoCloseable {
     private final int redisPort;
     private final Duration lag;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private volatile boolean holding;
 
     LaggingProxy(URI redis, Duration lag) throws IOException {
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -45,6 +46,11 @@ final class LaggingProxy implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
+                if (holding) {
+                    // Redis "unreachable": the connection is accepted and dropped at once.
+                    client.close();
+                    continue;
+                }
                 Socket upstream = new Socket("127.0.0.1", redisPort);
                 client.setTcpNoDelay(true);
                 upstream.setTcpNoDelay(true);
@@ -58,6 +64,23 @@ final class LaggingProxy implements AutoCloseable {
                 // Closed, or Redis refused: the client sees its connection end and reconnects.
             }
         }
+    }
+
+    /**
+     * Drops every connection through the proxy and refuses new ones (accepted, then closed) until {@link #release()}:
+     * for the instance behind it, Redis is gone; for every other instance, nothing happened.
+     */
+    void cutAndHold() throws IOException {
+        holding = true;
+        for (Socket socket : sockets) {
+            socket.close();
+        }
+        sockets.clear();
+    }
+
+    /** Lets connections through again. */
+    void release() {
+        holding = false;
     }
 
     private void pump(InputStream from, Socket to, boolean downstream) {

@@ -9,11 +9,15 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.bifrost.gateway.Gateway;
+import io.bifrost.gateway.config.GatewayConfig;
 import io.bifrost.gateway.config.RecoverySettings;
+import io.bifrost.gateway.config.RedisSettings;
 import io.bifrost.gateway.testkit.RecoveryKit;
 import io.bifrost.gateway.testkit.TestGateway;
 import io.bifrost.gateway.testkit.WsClient;
@@ -22,6 +26,8 @@ import io.bifrost.it.redis.RedisServer;
 import io.bifrost.protocol.BifrostSubscriber;
 import io.bifrost.protocol.Position;
 import io.bifrost.protocol.SubscriberEvent;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static io.bifrost.gateway.testkit.RecoveryKit.describeRange;
@@ -41,11 +47,24 @@ class PubsubKillHealIT {
     private static final int KILL_EVERY = 100;
     private static final Pattern CORE_FRAME = Pattern.compile("^\\{\"event\":\"n\",\"data\":\"(\\d+)\"}$");
 
+    private static RedisServer redis;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServer.start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
     @Test
     void everySocketOnTheInstanceWhosePubsubIsKilledGetsEveryAcceptedBroadcastOnceInOrder() throws Exception {
         // History far longer than any outage of the pub/sub connection here: every gap must be healed.
-        try (RedisServer redis = RedisServer.start();
-             Cluster cluster = Cluster.start(redis, 2, "heal:",
+        try (Cluster cluster = Cluster.start(redis, 2, "heal:",
                      c -> c.withRecovery(RecoverySettings.DEFAULTS.withHistorySize(5000)));
              ClusterKit.Admin admin = new ClusterKit.Admin(redis)) {
             URI a = cluster.get(0).uri();
@@ -126,6 +145,82 @@ class PubsubKillHealIT {
                 cores.forEach(WsClient::close);
                 subscribers.forEach(BifrostSubscriber::close);
             }
+        }
+    }
+
+    @Test
+    void aGapLongerThanTheHistoryIsCountedLostAndOptedInSocketsAreToldRecoveredFalse() throws Exception {
+        // One instance is cut off Redis (a proxy drops its connections and refuses new ones) while the other accepts
+        // 30 broadcasts; its history keeps 10. When it is back, the gap cannot be healed whole: opted-in sockets on it
+        // are told recovered:false before anything newer, nothing is delivered twice or out of order, and live
+        // broadcasts flow again to every socket.
+        String prefix = "gap:";
+        GatewayConfig base = GatewayConfig.embedded(TestGateway.SECRET)
+                .withRecovery(RecoverySettings.DEFAULTS.withHistorySize(10));
+        try (LaggingProxy proxy = new LaggingProxy(URI.create(redis.url()), Duration.ZERO);
+             Gateway cut = Gateway.start(base.withRedis(RedisSettings.of(proxy.url(), "it-gap-cut").withPrefix(prefix)));
+             Gateway other = Gateway.start(base.withRedis(RedisSettings.of(redis.url(), "it-gap-other")
+                     .withPrefix(prefix)));
+             WsClient core = TestGateway.subscriber(cut.uri(), "gap");
+             BifrostSubscriber optedIn = RecoveryKit.optIn(cut.uri(), List.of("gap"), Map.of())) {
+            expectSubscribed(optedIn, "gap");
+            RecoveryKit.broadcastAll(other.uri(), "gap", 0, 0);
+            assertEquals(List.of(0L), readCore(core, 0));
+            assertEquals(List.of(0L), read(optedIn, true, 0));
+
+            proxy.cutAndHold();
+            awaitNotReady(cut.uri());
+            RecoveryKit.broadcastAll(other.uri(), "gap", 1, 30);
+            proxy.release();
+            ClusterKit.awaitReady(cut.uri(), Duration.ofSeconds(20));
+            RecoveryKit.broadcastAll(other.uri(), "gap", 31, 35);
+
+            List<Long> coreGot = readCore(core, 35);
+            assertIncreasingThrough(coreGot, 31, 35, "the core socket");
+            List<SubscriberEvent> events = new ArrayList<>();
+            List<Long> optedInGot = new ArrayList<>();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while ((optedInGot.isEmpty() || optedInGot.getLast() != 35) && System.nanoTime() < deadline) {
+                Optional<SubscriberEvent> event = optedIn.next(Duration.ofNanos(Math.max(0,
+                        deadline - System.nanoTime())));
+                event.ifPresent(events::add);
+                if (event.orElse(null) instanceof SubscriberEvent.Message m) {
+                    optedInGot.add(RecoveryKit.number(m));
+                }
+            }
+            assertIncreasingThrough(optedInGot, 31, 35, "the opted-in socket");
+            int reset = events.indexOf(new SubscriberEvent.Subscribed("gap", Optional.of(false), OptionalLong.of(0)));
+            assertTrue(reset >= 0, "no recovered:false for a gap of 30 with a history of 10: " + events);
+            for (int i = 0; i < reset; i++) {
+                assertTrue(!(events.get(i) instanceof SubscriberEvent.Message), "a broadcast of the gap came before"
+                        + " recovered:false, silently: " + events);
+            }
+            long lost = RecoveryKit.metric(cut.uri(), "bifrost_relay_lost_total");
+            System.err.println("PubsubKillHealIT: gap of 30, history 10: core got " + describeRange(coreGot)
+                    + ", opted-in got " + describeRange(optedInGot) + ", lost " + lost);
+            assertTrue(lost > 0, "bifrost_relay_lost_total must count the gap");
+        }
+    }
+
+    private static void awaitNotReady(URI base) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (TestGateway.get(base, "/health/ready").status() == 503) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError(base + " still ready after its Redis connections were cut");
+    }
+
+    // Strictly increasing (none twice, none out of order), ending with from..to.
+    private static void assertIncreasingThrough(List<Long> got, long from, long to, String who) {
+        for (int i = 1; i < got.size(); i++) {
+            assertTrue(got.get(i) > got.get(i - 1), who + " got a broadcast twice or out of order: "
+                    + describeRange(got));
+        }
+        for (long n = from; n <= to; n++) {
+            assertTrue(got.contains(n), who + " did not get live broadcast " + n + ": " + describeRange(got));
         }
     }
 
