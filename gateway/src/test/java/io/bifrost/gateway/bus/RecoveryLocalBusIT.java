@@ -57,6 +57,7 @@ class RecoveryLocalBusIT {
     private static Gateway bigHistory;
     private static Gateway shortHistory;
     private static Gateway shortAge;
+    private static Gateway noHistory;
     private static Gateway strict;
 
     @BeforeAll
@@ -66,6 +67,7 @@ class RecoveryLocalBusIT {
         // The busy resume may miss up to 350 broadcasts: all of them within this history.
         bigHistory = Gateway.start(base.withRecovery(RecoverySettings.DEFAULTS.withHistorySize(1000)));
         shortHistory = Gateway.start(base.withRecovery(RecoverySettings.DEFAULTS.withHistorySize(10)));
+        noHistory = Gateway.start(base.withRecovery(RecoverySettings.DEFAULTS.withHistorySize(0)));
         shortAge = Gateway.start(base.withRecovery(RecoverySettings.DEFAULTS.withHistoryAge(Duration.ofSeconds(1))));
         strict = Gateway.start(base.withRecovery(RecoverySettings.DEFAULTS.withRequireJti(true)
                 .withMaxBatchChannels(5)));
@@ -73,7 +75,7 @@ class RecoveryLocalBusIT {
 
     @AfterAll
     static void stop() {
-        for (Gateway g : new Gateway[] {gateway, bigHistory, shortHistory, shortAge, strict}) {
+        for (Gateway g : new Gateway[] {gateway, bigHistory, shortHistory, shortAge, noHistory, strict}) {
             if (g != null) {
                 g.close();
             }
@@ -224,6 +226,24 @@ class RecoveryLocalBusIT {
             SubscriberEvent.Subscribed ack = expectSubscribed(resumed, channel);
             assertEquals(Optional.of(false), ack.recovered(), "missed broadcasts past the age: " + ack);
             expectNothing(resumed, QUIET);
+        }
+    }
+
+    @Test
+    void withHistoryOffAMissedBroadcastIsNeverReplayed() throws Exception {
+        String channel = "local-off";
+        Map<String, Position> since = seen(noHistory, channel, 2);
+        broadcastAll(noHistory.uri(), channel, 3, 3);
+        try (BifrostSubscriber resumed = optIn(noHistory.uri(), List.of(channel), since)) {
+            SubscriberEvent.Subscribed ack = expectSubscribed(resumed, channel);
+            assertEquals(Optional.of(false), ack.recovered(), "BIFROST_HISTORY_SIZE=0 keeps nothing: " + ack);
+            assertEquals(OptionalLong.of(0), ack.missed(), ack.toString());
+            expectNothing(resumed, QUIET);
+            broadcastAll(noHistory.uri(), channel, 4, 4);
+            SubscriberEvent.Message live = expectMessages(resumed, 1).getFirst();
+            assertEquals(4, RecoveryKit.number(live));
+            assertEquals(new Position(since.get(channel).epoch(), 4), live.id().orElseThrow(),
+                    "positions go on without history");
         }
     }
 
