@@ -270,6 +270,33 @@ class RecoveryLocalBusIT {
         }
     }
 
+    @Test
+    void aSinceThatIsNotAnObjectOrNamesTooManyChannelsIsAnErrorAndTheSocketStays() throws Exception {
+        String channel = "local-bad-since";
+        String token = RecoveryKit.subscribeToken(List.of(channel));
+        StringBuilder many = new StringBuilder("{");
+        for (int i = 0; i <= 1000; i++) {
+            many.append(i == 0 ? "" : ",").append("\"c").append(i).append("\":\"a:1\"");
+        }
+        many.append('}');
+        for (String since : List.of("[]", "\"a:1\"", "null", many.toString())) {
+            try (WsClient socket = WsClient.connect(gateway.uri())) {
+                socket.sendText("{\"event\":\"authenticate\",\"data\":\"" + token + "\",\"since\":" + since + "}");
+                String answer = socket.nextText(WAIT);
+                assertTrue(answer.startsWith("{\"event\":\"error\""), "since " + abbreviate(since) + ": " + answer);
+                // Not processed: nothing joined. The socket stays and can authenticate as it should.
+                socket.sendText("{\"event\":\"authenticate\",\"data\":\"" + token + "\",\"since\":{}}");
+                assertEquals("{\"event\":\"subscribed\",\"data\":\"{\\\"channel\\\":\\\"" + channel
+                        + "\\\",\\\"recovered\\\":true,\\\"missed\\\":0}\"}", socket.nextText(WAIT),
+                        "since " + abbreviate(since));
+            }
+        }
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() > 40 ? text.substring(0, 40) + "..." : text;
+    }
+
     // ---- 5. jti ----
 
     @Test
