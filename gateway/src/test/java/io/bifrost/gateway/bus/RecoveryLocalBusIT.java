@@ -297,6 +297,32 @@ class RecoveryLocalBusIT {
         return text.length() > 40 ? text.substring(0, 40) + "..." : text;
     }
 
+    @Test
+    void aMessageWithItsOwnChannelAndIdKeysStillTellsAnOptedInSocketItsChannelAndPosition() throws Exception {
+        String channel = "local-own-keys";
+        try (BifrostSubscriber socket = optIn(gateway.uri(), List.of(channel), Map.of());
+             WsClient core = TestGateway.subscriber(gateway, channel)) {
+            expectSubscribed(socket, channel);
+            Map<String, Object> message = new java.util.LinkedHashMap<>();
+            message.put("event", "n");
+            message.put("data", "1");
+            message.put("id", 7);
+            message.put("channel", "elsewhere");
+            Map<String, Object> claims = new java.util.LinkedHashMap<>();
+            claims.put("channel", channel);
+            claims.put("message", message);
+            TestGateway.Reply reply = RecoveryKit.post(gateway.uri(), TestGateway.tokens().mint(claims,
+                    io.bifrost.protocol.HmacAlgorithm.HS512));
+            assertEquals(200, reply.status(), reply.body());
+            SubscriberEvent.Message got = expectMessages(socket, 1).getFirst();
+            assertEquals(Optional.of(channel), got.channel(), got.json());
+            assertEquals(1, got.id().orElseThrow().offset(), got.json());
+            assertEquals(Map.of(channel, got.id().orElseThrow()), socket.positions());
+            assertEquals("{\"event\":\"n\",\"data\":\"1\",\"id\":7,\"channel\":\"elsewhere\"}", core.nextText(WAIT),
+                    "a core socket gets the message exactly as the backend sent it");
+        }
+    }
+
     // ---- 5. jti ----
 
     @Test
