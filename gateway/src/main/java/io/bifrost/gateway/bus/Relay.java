@@ -256,24 +256,26 @@ final class Relay {
         }
     }
 
-    // Delivers (c.last, upTo] from history, or counts it lost.
+    // Delivers (c.last, upTo] from history. Only what the history no longer holds is lost: it is counted and reported
+    // first, then the newest part the history still holds is delivered (its pub/sub copies, if any, are skipped).
     private void heal(Channel c, long upTo) {
         long missing = upTo - c.last;
-        Optional<List<Delivery>> range = Optional.empty();
+        List<Delivery> held = List.of();
         try {
             RedisHistory.Read read = readRange(c, c.last, upTo);
             if (Objects.equals(read.head().epoch(), c.epoch)) {
-                range = read.range();
+                held = read.tail();
             }
         } catch (BusUnavailableException e) {
             // Counted lost below: the relay cannot hold a channel's deliveries for Redis indefinitely.
         }
-        if (range.isPresent()) {
-            range.get().forEach(d -> deliverOne(c, d));
-            stats.relayHealed(missing);
-        } else {
-            lost(c, missing, "its history no longer holds them");
-            c.last = upTo;
+        if (held.size() < missing) {
+            lost(c, missing - held.size(), "its history no longer holds them");
+            c.last = upTo - held.size();
+        }
+        held.forEach(d -> deliverOne(c, d));
+        if (!held.isEmpty()) {
+            stats.relayHealed(held.size());
         }
     }
 
