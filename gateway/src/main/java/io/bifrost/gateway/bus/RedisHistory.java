@@ -51,8 +51,10 @@ final class RedisHistory {
      *
      * @param head  the channel's head
      * @param range the broadcasts asked for, when the history holds every one of them, young enough
+     * @param tail  the newest of them that the history holds without a hole, young enough, up to the last one asked
+     *              for (all of them when {@code range} is present; empty when the history does not hold the last one)
      */
-    record Read(Head head, Optional<List<Delivery>> range) {
+    record Read(Head head, Optional<List<Delivery>> range, List<Delivery> tail) {
     }
 
     private final RedisLink link;
@@ -97,9 +99,11 @@ final class RedisHistory {
                 Long.parseLong(RedisLink.text(out.get(3))));
         long now = Long.parseLong(RedisLink.text(out.get(4)));
         if (upTo <= after) {
-            return new Read(head, Optional.of(List.of()));
+            return new Read(head, Optional.of(List.of()), List.of());
         }
-        List<Delivery> range = new ArrayList<>((out.size() - 5) / 2);
+        // The entries of (after, upTo] in order; a hole (trimmed) or one past the age breaks the run before it.
+        List<Delivery> run = new ArrayList<>((out.size() - 5) / 2);
+        boolean whole = true;
         long expected = after + 1;
         for (int i = 5; i + 1 < out.size(); i += 2) {
             String id = RedisLink.text(out.get(i));
@@ -107,13 +111,19 @@ final class RedisHistory {
             long offset = Long.parseLong(id.substring(0, dash));
             long publishedMillis = Long.parseLong(id.substring(dash + 1));
             if (offset != expected || now - publishedMillis > ageMillis) {
-                // A hole (trimmed) or an entry past the age: the range cannot be given whole.
-                return new Read(head, Optional.empty());
+                whole = false;
+                run.clear();
+                if (now - publishedMillis > ageMillis) {
+                    expected = offset + 1;
+                    continue;
+                }
             }
-            range.add(new Delivery(channel, head.epoch(), offset, WireFrame.ofEncoded((byte[]) out.get(i + 1)),
+            run.add(new Delivery(channel, head.epoch(), offset, WireFrame.ofEncoded((byte[]) out.get(i + 1)),
                     publishedMillis * 1000));
-            expected++;
+            expected = offset + 1;
         }
-        return new Read(head, expected == upTo + 1 ? Optional.of(range) : Optional.empty());
+        boolean reachesEnd = expected == upTo + 1;
+        List<Delivery> tail = reachesEnd ? List.copyOf(run) : List.of();
+        return new Read(head, whole && reachesEnd ? Optional.of(tail) : Optional.empty(), tail);
     }
 }

@@ -128,6 +128,9 @@ final class Relay {
         CompletableFuture<Void> done = new CompletableFuture<>();
         c.queue.submit(() -> {
             try {
+                if (since.isPresent()) {
+                    catchUpBeforeResume(c);
+                }
                 Resumption resumption = Resumption.decide(since, c.epoch, c.last, (after, upTo) -> {
                     RedisHistory.Read read = history.read(c.name, after, upTo);
                     return Objects.equals(read.head().epoch(), c.epoch) ? read.range() : Optional.empty();
@@ -147,6 +150,32 @@ final class Relay {
             }
         });
         return done;
+    }
+
+    // Broadcasts Redis has taken may still be on their way here over pub/sub, their publishers already answered 200; a
+    // client resuming now must get them as missed, and must not get again, live, one it already received elsewhere
+    // (its position would even look ahead of this instance). So the resume starts from Redis's head: what this
+    // instance has not relayed yet of the same epoch is delivered now from history, in order, to the channel's
+    // sockets, and its pub/sub copies are skipped by offset when they come. Best effort: a head or range that cannot
+    // be read whole, or an epoch change, is left to the relay's own path.
+    private void catchUpBeforeResume(Channel c) {
+        try {
+            RedisHistory.Head head = history.head(c.name);
+            boolean sameEpoch = head.epoch() != null && head.epoch().equals(c.epoch);
+            // Nothing relayed on the channel yet: its first epoch follows on without a loss (as in catchUp).
+            boolean fresh = head.epoch() != null && c.epoch == null && c.last == 0;
+            if (!(sameEpoch || fresh) || head.top() <= c.last) {
+                return;
+            }
+            RedisHistory.Read read = history.read(c.name, c.last, head.top());
+            if (!Objects.equals(read.head().epoch(), head.epoch()) || read.range().isEmpty()) {
+                return;
+            }
+            c.epoch = head.epoch();
+            read.range().get().forEach(d -> deliverOne(c, d));
+        } catch (BusUnavailableException e) {
+            // Left to pub/sub: the resume is decided on what this instance has relayed.
+        }
     }
 
     // The channel's head, read after a (re-)subscription: the first time it only sets where delivery starts; after a
@@ -176,7 +205,11 @@ final class Relay {
             // Published before the head was read: the head counts it, and no socket here was told "subscribed" yet.
             return;
         }
-        if (!delivery.epoch().equals(c.epoch)) {
+        if (c.epoch == null && c.last == 0 && delivery.offset() == 1) {
+            // The first broadcast of the channel, or of the epoch that follows a loss already reported: nothing before
+            // it was missed, so there is nothing to read or heal.
+            c.epoch = delivery.epoch();
+        } else if (!delivery.epoch().equals(c.epoch)) {
             // A new epoch: its head says whether the old one ended where this instance stopped.
             try {
                 catchUp(c, readHead(c));
@@ -223,24 +256,26 @@ final class Relay {
         }
     }
 
-    // Delivers (c.last, upTo] from history, or counts it lost.
+    // Delivers (c.last, upTo] from history. Only what the history no longer holds is lost: it is counted and reported
+    // first, then the newest part the history still holds is delivered (its pub/sub copies, if any, are skipped).
     private void heal(Channel c, long upTo) {
         long missing = upTo - c.last;
-        Optional<List<Delivery>> range = Optional.empty();
+        List<Delivery> held = List.of();
         try {
             RedisHistory.Read read = readRange(c, c.last, upTo);
             if (Objects.equals(read.head().epoch(), c.epoch)) {
-                range = read.range();
+                held = read.tail();
             }
         } catch (BusUnavailableException e) {
             // Counted lost below: the relay cannot hold a channel's deliveries for Redis indefinitely.
         }
-        if (range.isPresent()) {
-            range.get().forEach(d -> deliverOne(c, d));
-            stats.relayHealed(missing);
-        } else {
-            lost(c, missing, "its history no longer holds them");
-            c.last = upTo;
+        if (held.size() < missing) {
+            lost(c, missing - held.size(), "its history no longer holds them");
+            c.last = upTo - held.size();
+        }
+        held.forEach(d -> deliverOne(c, d));
+        if (!held.isEmpty()) {
+            stats.relayHealed(held.size());
         }
     }
 

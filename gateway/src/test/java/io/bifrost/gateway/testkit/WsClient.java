@@ -202,8 +202,10 @@ public final class WsClient implements AutoCloseable {
      * @throws IOException on timeout ({@link SocketTimeoutException}) or a read failure
      */
     public Frame next(Duration timeout) throws IOException {
-        socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
+            // The timeout is for the whole call: pings answered on the way do not extend it.
+            armTimeout(deadline, timeout);
             Frame frame = readFrame();
             if (frame.opcode() == 0x9) {
                 if (answerPings) {
@@ -226,8 +228,9 @@ public final class WsClient implements AutoCloseable {
      * @throws IOException on timeout or a read failure
      */
     public Frame nextPing(Duration timeout) throws IOException {
-        socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
+            armTimeout(deadline, timeout);
             Frame frame = readFrame();
             if (frame.opcode() == 0x9) {
                 return frame;
@@ -243,8 +246,9 @@ public final class WsClient implements AutoCloseable {
      * @throws IOException on timeout or a read failure
      */
     public Frame nextPong(Duration timeout) throws IOException {
-        socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
+            armTimeout(deadline, timeout);
             Frame frame = readFrame();
             if (frame.opcode() == 0xA) {
                 return frame;
@@ -315,6 +319,15 @@ public final class WsClient implements AutoCloseable {
         } catch (IOException e) {
             // already gone
         }
+    }
+
+    // Sets the socket's read timeout to what is left until the deadline; past it, times out at once.
+    private void armTimeout(long deadline, Duration timeout) throws IOException {
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0) {
+            throw new SocketTimeoutException("nothing within " + timeout);
+        }
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
     }
 
     private Frame readFrame() throws IOException {
