@@ -15,21 +15,20 @@ final class JtiMemory {
      * @return true if the jti was not taken (and is now), false for a duplicate
      */
     boolean take(String jti, long nowMillis, long ttlMillis) {
-        Long previous = expiresAtMillis.get(jti);
-        if (previous != null && previous > nowMillis) {
-            return false;
+        // Callers hold the publication's channel locks; two publications of one jti to different channels, or the
+        // sweeper removing an expired entry, race here: each step re-reads until one of them wins.
+        while (true) {
+            Long previous = expiresAtMillis.get(jti);
+            if (previous == null) {
+                if (expiresAtMillis.putIfAbsent(jti, nowMillis + ttlMillis) == null) {
+                    return true;
+                }
+            } else if (previous > nowMillis) {
+                return false;
+            } else if (expiresAtMillis.replace(jti, previous, nowMillis + ttlMillis)) {
+                return true;
+            }
         }
-        // Callers hold the publication's channel locks; two publications of one jti to different channels race here.
-        return previous == null
-                ? expiresAtMillis.putIfAbsent(jti, nowMillis + ttlMillis) == null
-                : expiresAtMillis.replace(jti, previous, nowMillis + ttlMillis);
-    }
-
-    /**
-     * Gives a jti back: its publication was refused after all.
-     */
-    void release(String jti) {
-        expiresAtMillis.remove(jti);
     }
 
     void sweep(long nowMillis) {

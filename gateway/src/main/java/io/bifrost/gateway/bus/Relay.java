@@ -212,7 +212,8 @@ final class Relay {
         } else if (!delivery.epoch().equals(c.epoch)) {
             // A new epoch: its head says whether the old one ended where this instance stopped.
             try {
-                catchUp(c, readHead(c));
+                // Only what came before this broadcast is read from history; it, and what follows, come by pub/sub.
+                catchUp(c, readHead(c), delivery.offset() - 1);
             } catch (BusUnavailableException e) {
                 lost(c, 1, "its history could not be read");
                 c.epoch = delivery.epoch();
@@ -233,6 +234,12 @@ final class Relay {
     }
 
     private void catchUp(Channel c, RedisHistory.Head head) {
+        catchUp(c, head, Long.MAX_VALUE);
+    }
+
+    // Moves to the head's epoch (reporting a loss unless the old epoch ended where this instance stopped) and heals
+    // up to the head, or up to {@code upTo} when that is lower.
+    private void catchUp(Channel c, RedisHistory.Head head, long upTo) {
         if (head.epoch() == null) {
             if (c.epoch != null) {
                 // Redis lost the channel (restarted, flushed) and nothing was published since.
@@ -251,8 +258,9 @@ final class Relay {
             c.epoch = head.epoch();
             c.last = 0;
         }
-        if (head.top() > c.last) {
-            heal(c, head.top());
+        long target = Math.min(head.top(), upTo);
+        if (target > c.last) {
+            heal(c, target);
         }
     }
 
