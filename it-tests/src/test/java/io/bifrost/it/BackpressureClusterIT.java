@@ -86,6 +86,7 @@ class BackpressureClusterIT {
     }
 
     @Test
+    @SuppressWarnings("try") // the reader socket is only there to be held up
     void aHeldBroadcastWaitsForItsInstanceWithoutRunningThePublishStepAgainAndAgain() throws Exception {
         Limits longWait = Limits.DEFAULTS.withMaxBacklog(10).withBacklogWait(Duration.ofSeconds(2));
         try (Cluster cluster = Cluster.start(redis, 2, "bp-steps:", longWait)) {

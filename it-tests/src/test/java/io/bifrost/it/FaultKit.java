@@ -65,13 +65,7 @@ final class FaultKit {
             } catch (ExecutionException | TimeoutException e) {
                 failure = failure == null ? e : failure;
                 // Should it still come up later, stop it then.
-                future.thenAccept(late -> {
-                    try {
-                        late.close();
-                    } catch (InterruptedException ignored) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
+                future.thenAccept(GatewayProcess::close);
             }
         }
         if (failure != null) {

@@ -76,7 +76,7 @@ public final class GatewayProcesses implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         for (GatewayProcess process : processes) {
             process.close();
         }

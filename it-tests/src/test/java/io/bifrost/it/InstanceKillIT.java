@@ -130,7 +130,7 @@ class InstanceKillIT {
     /** Closes every process, even when one of them fails to. */
     private record Processes(List<GatewayProcess> all) implements AutoCloseable {
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             for (GatewayProcess process : all) {
                 process.close();
             }

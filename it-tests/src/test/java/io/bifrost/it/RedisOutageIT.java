@@ -60,6 +60,27 @@ class RedisOutageIT {
     }
 
     @Test
+    void aGatewayStartedWhileItsRedisIsDownWaitsForItInsteadOfExiting() throws Exception {
+        // A Redis that starts beside the gateway (compose, a cold TLS handshake) is waited for, a bounded while.
+        redis.stop();
+        Thread restarter = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(2_000);
+                redis.restart();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try (Cluster cluster = Cluster.start(redis, 1, "late-redis:", LIMITS);
+             WsClient socket = TestGateway.subscriber(cluster.get(0), CHANNEL)) {
+            assertEquals(200, broadcast(cluster.get(0), CHANNEL, "late", "1").status());
+            assertEquals(frame("late", "1"), socket.nextText(WAIT));
+        } finally {
+            restarter.join(Duration.ofSeconds(40));
+        }
+    }
+
+    @Test
     void redisStoppedAndRestartedEmpty() throws Exception {
         outage("stop", redis::stop, redis::restart);
     }

@@ -68,6 +68,7 @@ class SubscriptionHygieneIT {
     }
 
     @Test
+    @SuppressWarnings("try") // the holder socket only keeps the channel subscribed
     void aSocketAuthenticatingWhileRedisIsDownGets1013AndNoSubscribed() throws Exception {
         try (Cluster cluster = Cluster.start(redis, 1, "hygiene-down:", LIMITS);
              WsClient holder = TestGateway.subscriber(cluster.get(0), "room")) {

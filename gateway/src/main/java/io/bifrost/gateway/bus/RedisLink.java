@@ -8,12 +8,18 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+
+import javax.net.ssl.SSLHandshakeException;
 
 import io.bifrost.gateway.config.RedisSettings;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -39,6 +45,9 @@ import io.lettuce.core.resource.Delay;
  */
 final class RedisLink implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RedisLink.class.getName());
+    /** How long a starting gateway keeps trying to reach Redis before it gives up. */
+    private static final Duration START_PATIENCE = Duration.ofSeconds(15);
+    private static final Duration CONNECT_RETRY = Duration.ofMillis(500);
 
     private final RedisSettings settings;
     private final ClientResources resources;
@@ -84,14 +93,46 @@ final class RedisLink implements AutoCloseable {
         });
         RedisCodec<String, byte[]> codec = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
         try {
-            this.pubsub = client.connectPubSub(codec);
-            this.commands = client.connect(codec);
+            long deadline = System.nanoTime() + START_PATIENCE.toNanos();
+            this.pubsub = patiently(() -> client.connectPubSub(codec), deadline);
+            this.commands = patiently(() -> client.connect(codec), deadline);
         } catch (RuntimeException e) {
             // Nothing else will ever stop these threads.
             client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
             resources.shutdown(0, 1, TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    // A connection that could not be made in time is tried again until the deadline: a cold JVM's first TLS handshake
+    // on a busy machine, or a Redis starting beside the gateway, should not make the process exit. Refusals that
+    // waiting cannot change (a wrong password, a bad certificate) fail at once.
+    private <C> C patiently(Supplier<C> connect, long deadline) {
+        boolean told = false;
+        while (true) {
+            try {
+                return connect.get();
+            } catch (RedisConnectionException e) {
+                if (!worthWaitingFor(e) || System.nanoTime() + CONNECT_RETRY.toNanos() > deadline) {
+                    throw e;
+                }
+                if (!told) {
+                    LOG.log(Level.WARNING, "Redis not reachable yet (" + settings + "): " + rootMessage(e)
+                            + "; trying again for up to " + START_PATIENCE.toSeconds() + " s");
+                    told = true;
+                }
+                LockSupport.parkNanos(CONNECT_RETRY.toNanos());
+            }
+        }
+    }
+
+    private static boolean worthWaitingFor(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof RedisCommandExecutionException || t instanceof SSLHandshakeException) {
+                return false;
+            }
+        }
+        return true;
     }
 
     StatefulRedisPubSubConnection<String, byte[]> pubsub() {

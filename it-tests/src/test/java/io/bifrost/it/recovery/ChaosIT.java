@@ -748,10 +748,14 @@ class ChaosIT {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             Thread t = starting;
             if (t != null) {
-                t.join(Duration.ofSeconds(60).toMillis());
+                try {
+                    t.join(Duration.ofSeconds(60).toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             GatewayProcesses p = running;
             running = null;

@@ -159,6 +159,7 @@ public final class RedisServers {
         }
     }
 
+    @SuppressWarnings("try") // connecting is the check
     static void awaitPort(int port, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
