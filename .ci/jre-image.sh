@@ -31,7 +31,7 @@ die() { printf '[jre-image] ERROR: %s\n' "$*" >&2; exit 1; }
 
 java=$(bin/java21) || die "no JDK 21+ on this machine (bin/java21 found none)"
 jdk=$(dirname "$(dirname "$(readlink -f "$java")")")
-source_label="$("$java" -version 2>&1 | head -2 | tr '\n' ' ') at $jdk"
+source_label="$("$java" -version 2>&1 | head -2 | tr -d '"' | tr '\n' ' ') at $jdk"
 
 image_works() {
   docker run --rm --network none "$IMAGE" java -version >/dev/null 2>&1
