@@ -63,7 +63,9 @@ public final class GatewayCluster implements AutoCloseable {
                     .withNetworkAliases("gateway-" + i)
                     .withInstanceId("gateway-" + i)
                     .withSecret(secret)
-                    .withRedis("redis://redis:6379"));
+                    .withRedis("redis://redis:6379")
+                    // Gateways starting together on a busy CI machine: the 2 s default once failed the first connect.
+                    .withEnv("BIFROST_REDIS_TIMEOUT_MS", "10000"));
         }
         GatewayCluster cluster = new GatewayCluster(network, redis, gateways, secret);
         try {

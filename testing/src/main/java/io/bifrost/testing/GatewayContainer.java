@@ -2,6 +2,7 @@ package io.bifrost.testing;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Objects;
 
 import org.testcontainers.containers.GenericContainer;
@@ -30,9 +31,12 @@ public final class GatewayContainer extends GenericContainer<GatewayContainer> i
     public static final String DEFAULT_IMAGE = "bifrost/gateway:local";
     /** The port the gateway listens on inside the container. */
     public static final int PORT = 3000;
-    static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
+    static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+    private static final int LOG_LINES_KEPT = 40;
 
     private String secret;
+    // The container's last log lines, for the error when it does not start (Testcontainers' own says only "exited").
+    private final ArrayDeque<String> lastLines = new ArrayDeque<>();
 
     /** A gateway from the default image (see {@link #DEFAULT_IMAGE}). */
     public GatewayContainer() {
@@ -58,6 +62,41 @@ public final class GatewayContainer extends GenericContainer<GatewayContainer> i
         withEnv("BIFROST_DRAIN_SECONDS", "2");
         waitingFor(Wait.forHttp("/health/ready").forPort(PORT).forStatusCode(200)
                 .withStartupTimeout(STARTUP_TIMEOUT));
+        withLogConsumer(frame -> remember(frame.getUtf8String()));
+    }
+
+    /**
+     * Starts the container and waits until the gateway is ready.
+     *
+     * @throws IllegalStateException when it does not start; the message carries its last log lines
+     */
+    @Override
+    public void start() {
+        try {
+            super.start();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("the gateway container (" + getDockerImageName() + ") did not become "
+                    + "ready: " + e.getMessage() + "; its last log lines:\n" + lastLogLines(), e);
+        }
+    }
+
+    private void remember(String text) {
+        synchronized (lastLines) {
+            for (String line : text.split("\n")) {
+                if (!line.isBlank()) {
+                    if (lastLines.size() == LOG_LINES_KEPT) {
+                        lastLines.removeFirst();
+                    }
+                    lastLines.addLast(line);
+                }
+            }
+        }
+    }
+
+    private String lastLogLines() {
+        synchronized (lastLines) {
+            return String.join("\n", lastLines);
+        }
     }
 
     /**
