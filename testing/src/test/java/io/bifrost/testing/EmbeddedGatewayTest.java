@@ -5,15 +5,22 @@ import java.time.Duration;
 
 import io.bifrost.protocol.BifrostClient;
 import io.bifrost.protocol.SubscriberEvent;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The embedded flavour, exactly as docs/TESTING.md shows it: the extension, the injected client, a subscriber. */
 @ExtendWith(BifrostExtension.class)
 class EmbeddedGatewayTest {
+
+    @BeforeAll
+    static void theClassGatewayIsInjectableBeforeAll(EmbeddedGateway gateway) {
+        assertTrue(gateway.gateway().port() > 0);
+    }
 
     @Test
     void broadcastReachesTheSubscriber(EmbeddedGateway gateway, BifrostClient bifrost) throws Exception {
