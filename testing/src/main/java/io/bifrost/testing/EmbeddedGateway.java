@@ -6,6 +6,7 @@ import java.util.function.UnaryOperator;
 
 import io.bifrost.gateway.Gateway;
 import io.bifrost.gateway.config.GatewayConfig;
+import io.bifrost.protocol.BifrostClient;
 
 /**
  * A gateway running in the test's own JVM (in-process bus, loopback, a free port, development mode), as
@@ -14,10 +15,12 @@ import io.bifrost.gateway.config.GatewayConfig;
 public final class EmbeddedGateway implements GatewayEndpoint, AutoCloseable {
     private final Gateway gateway;
     private final String secret;
+    private final BifrostClient client;
 
     private EmbeddedGateway(Gateway gateway, String secret) {
         this.gateway = gateway;
         this.secret = secret;
+        this.client = new BifrostClient(gateway.uri(), secret);
     }
 
     /**
@@ -52,6 +55,14 @@ public final class EmbeddedGateway implements GatewayEndpoint, AutoCloseable {
     @Override
     public String secret() {
         return secret;
+    }
+
+    /**
+     * @return this gateway's backend client: the same one on every call
+     */
+    @Override
+    public BifrostClient client() {
+        return client;
     }
 
     /**

@@ -11,7 +11,7 @@ import org.testcontainers.utility.DockerImageName;
 
 /**
  * The gateway's Docker image as a Testcontainers container, for tests that run against the image they deploy.
- * Production mode, a random secret, the in-process bus unless {@link #withRedis(String)}; ready once
+ * Production mode, a random secret, a 2 s drain, the in-process bus unless {@link #withRedis(String)}; ready once
  * {@code /health/ready} answers 200.
  *
  * <pre>{@code

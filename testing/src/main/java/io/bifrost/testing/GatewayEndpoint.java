@@ -28,7 +28,8 @@ public interface GatewayEndpoint {
     String secret();
 
     /**
-     * @return a backend client for this gateway, ready to broadcast and to mint subscribe tokens
+     * @return a backend client for this gateway, ready to broadcast and to mint subscribe tokens (by default a new
+     *         one on each call: keep it)
      */
     default BifrostClient client() {
         return new BifrostClient(uri(), secret());

@@ -11,6 +11,7 @@ import java.util.Set;
 
 import io.bifrost.protocol.BifrostSubscriber;
 import io.bifrost.protocol.SubscriberEvent;
+import io.bifrost.protocol.Tokens;
 
 /**
  * A subscriber socket with assertions, for tests that check what their code broadcasts. Frames arrive as typed
@@ -51,7 +52,7 @@ public final class TestSubscriber implements AutoCloseable {
         BifrostSubscriber socket = BifrostSubscriber.connect(gateway.websocketUri());
         TestSubscriber subscriber = new TestSubscriber(socket, List.copyOf(channels));
         try {
-            socket.authenticate(gateway.client().tokenFor(channels, TOKEN_TTL));
+            socket.authenticate(new Tokens(gateway.secret()).subscribeToken(channels, TOKEN_TTL));
             subscriber.awaitConfirmed();
             return subscriber;
         } catch (IOException | InterruptedException | RuntimeException e) {

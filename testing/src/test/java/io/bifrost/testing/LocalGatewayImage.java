@@ -26,6 +26,9 @@ public final class LocalGatewayImage {
     /** The base and builder image: -Dbifrost.image.base, e.g. eclipse-temurin:21-jre where a registry answers. */
     public static final String BASE = System.getProperty("bifrost.image.base", "bifrost/jre:local");
     private static final long BUILD_SECONDS = 180;
+    private static final String LABEL = "org.bifrost.test-image=gateway";
+    // Set on bifrost/jre:local by .ci/jre-image.sh.
+    private static final String JRE_LABEL = "org.bifrost.jre.source";
 
     private LocalGatewayImage() {
     }
@@ -77,7 +80,8 @@ public final class LocalGatewayImage {
                 }
             }
             List<String> command = new ArrayList<>(List.of("docker", "build", "-q", "-f", dockerfile.toString(),
-                    "--build-arg", "BASE=" + BASE, "--build-arg", "BUILDER=" + BASE, "-t", NAME, context.toString()));
+                    "--build-arg", "BASE=" + BASE, "--build-arg", "BUILDER=" + BASE, "--label", LABEL,
+                    "-t", NAME, context.toString()));
             Path log = Files.createTempFile("bifrost-image-build", ".log");
             long started = System.nanoTime();
             Process build = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -92,6 +96,14 @@ public final class LocalGatewayImage {
                 throw new IllegalStateException("docker build of " + NAME + " failed (exit " + build.exitValue()
                         + "); is the base " + BASE + " there? bin/setup makes it (.ci/jre-image.sh). Output: "
                         + output);
+            }
+            // The image this tag named before (an older jar) and the build stage's image are left untagged: removed,
+            // so a CI machine's disk does not fill with them build after build. Only untagged images go that carry
+            // our label or the local base's (which every image built on it inherits); nothing else is touched.
+            for (String label : List.of(LABEL, JRE_LABEL)) {
+                new ProcessBuilder("docker", "image", "prune", "-f", "--filter", "label=" + label)
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
+                        .waitFor(60, TimeUnit.SECONDS);
             }
             System.err.println("[gateway image] " + NAME + " built on " + BASE + " from " + jar + " in "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
