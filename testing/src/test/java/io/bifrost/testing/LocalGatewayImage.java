@@ -39,17 +39,40 @@ public final class LocalGatewayImage {
      * @return {@link #NAME}
      */
     public static String build() {
-        assumeTrue(dockerAnswers(), "no Docker engine answers: the container tests need one (bin/setup starts it)");
+        boolean cli = cliAnswers();
+        boolean testcontainers = testcontainersAnswers();
+        assumeTrue(cli || testcontainers,
+                "no Docker engine answers: the container tests need one (bin/setup starts it)");
+        if (cli != testcontainers) {
+            // The image is built with the CLI and run with Testcontainers: both must reach the same engine.
+            throw new IllegalStateException("the docker CLI " + (cli ? "reaches" : "does not reach")
+                    + " an engine but Testcontainers " + (testcontainers ? "does" : "does not")
+                    + "; point both at one engine (DOCKER_HOST, docker context, ~/.testcontainers.properties)");
+        }
         return Built.NAME;
     }
 
-    /**
-     * @return whether a Docker engine answers
-     */
-    public static boolean dockerAnswers() {
+    private static boolean testcontainersAnswers() {
         try {
             return DockerClientFactory.instance().isDockerAvailable();
         } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static boolean cliAnswers() {
+        try {
+            Process version = new ProcessBuilder("docker", "version", "--format", "{{.Server.Version}}")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!version.waitFor(30, TimeUnit.SECONDS)) {
+                version.destroyForcibly();
+                return false;
+            }
+            return version.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
     }
