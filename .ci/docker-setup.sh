@@ -9,7 +9,8 @@
 #   3. build the Redis image the tests ask for (default `bifrost/redis:7`) from the
 #      machine's own /usr/bin/redis-server plus the shared libraries it links,
 #      with `docker import` (no base image, nothing pulled),
-#   4. print the engine version and the image id.
+#   4. make the Java base image for docker/Dockerfile (bifrost/jre:local, .ci/jre-image.sh),
+#   5. print the engine version and the image id.
 #
 # Idempotent: each step is skipped when its result is already there, so running it
 # again (or on a machine handed back from an earlier session) costs a few seconds.
@@ -250,6 +251,11 @@ else
   build_image
   image_works || die "image $IMAGE was built but '$IMAGE --version' does not run"
 fi
+
+# ---------------------------------------------------------------------------
+# 3b. The Java base image the container-image tests build docker/Dockerfile on (bifrost/jre:local).
+# ---------------------------------------------------------------------------
+bash "$(dirname "$0")/jre-image.sh"
 
 # ---------------------------------------------------------------------------
 # 4. Report what we have.

@@ -46,7 +46,8 @@ import io.helidon.webserver.http1.Http1ConnectionSelectorConfig;
  *
  * <pre>{@code
  * try (Gateway gateway = Gateway.start(GatewayConfig.embedded(secret))) {
- *     URI ws = gateway.uri().resolve("/subscribe");   // ws://127.0.0.1:<port>/subscribe
+ *     URI base = gateway.uri();            // http://127.0.0.1:<port>/, for BifrostClient and plain HTTP
+ *     URI ws = gateway.websocketUri();     // ws://127.0.0.1:<port>/subscribe, for any websocket client
  * }
  * }</pre>
  */
@@ -180,8 +181,24 @@ public final class Gateway implements AutoCloseable {
      * @return {@code http://host:port/}, with 127.0.0.1 for a wildcard bind
      */
     public URI uri() {
-        String host = "0.0.0.0".equals(config.host()) ? "127.0.0.1" : config.host();
-        return URI.create("http://" + host + ":" + port() + "/");
+        return URI.create("http://" + reachableHost() + ":" + port() + "/");
+    }
+
+    /**
+     * @return {@code ws://host:port/subscribe}, with 127.0.0.1 for a wildcard bind: the URI the JDK's
+     *         {@code java.net.http.WebSocket} (or any websocket client) opens a subscriber socket on
+     */
+    public URI websocketUri() {
+        return URI.create("ws://" + reachableHost() + ":" + port() + WsUpgrade.PATH);
+    }
+
+    // A wildcard bind is reached on loopback; an IPv6 literal goes in brackets.
+    private String reachableHost() {
+        String host = config.host();
+        if ("0.0.0.0".equals(host) || "::".equals(host)) {
+            return "127.0.0.1";
+        }
+        return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
     /**

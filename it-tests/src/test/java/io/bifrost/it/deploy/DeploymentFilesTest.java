@@ -952,6 +952,9 @@ class DeploymentFilesTest {
         static Dockerfile parse(Path path) throws IOException {
             List<String> lines = Files.readAllLines(path);
             List<Stage> stages = new ArrayList<>();
+            // ARGs before the first FROM, with their defaults: FROM may name its image through them, and a build
+            // without --build-arg gets the defaults.
+            Map<String, String> globalArgs = new LinkedHashMap<>();
             List<Instruction> current = null;
             StringBuilder logical = new StringBuilder();
             int start = 0;
@@ -981,11 +984,17 @@ class DeploymentFilesTest {
                     words.removeIf(w -> w.startsWith("--"));
                     String name = words.size() >= 3 && words.get(1).equalsIgnoreCase("AS") ? words.get(2) : null;
                     current = new ArrayList<>();
-                    stages.add(new Stage(words.get(0), name, current));
+                    String image = words.get(0);
+                    for (Map.Entry<String, String> arg : globalArgs.entrySet()) {
+                        image = image.replace("${" + arg.getKey() + "}", arg.getValue());
+                    }
+                    stages.add(new Stage(image, name, current));
                 } else if (current == null) {
                     if (!keyword.equals("ARG")) {
                         fail(path + ":" + start + ": " + keyword + " before FROM");
                     }
+                    String[] arg = args.split("=", 2);
+                    globalArgs.put(arg[0].trim(), arg.length == 2 ? arg[1].trim() : "");
                 } else {
                     current.add(new Instruction(keyword, args, start));
                 }
