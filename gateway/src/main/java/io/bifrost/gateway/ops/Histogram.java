@@ -55,6 +55,30 @@ public final class Histogram {
         return count.sum();
     }
 
+    /**
+     * @return upper bounds of the buckets, in seconds (a copy)
+     */
+    public double[] bounds() {
+        return bounds.clone();
+    }
+
+    /**
+     * Observations per bucket so far, not cumulative; the last entry counts those above every bound. Read bucket by
+     * bucket while recording goes on, so two reads' difference is what fell in between, give or take one in flight.
+     *
+     * @return the counts, one longer than {@link #bounds()}
+     */
+    public long[] bucketCounts() {
+        long[] counts = new long[bounds.length + 1];
+        long inBuckets = 0;
+        for (int i = 0; i < bounds.length; i++) {
+            counts[i] = buckets[i].sum();
+            inBuckets += counts[i];
+        }
+        counts[bounds.length] = Math.max(0, count.sum() - inBuckets);
+        return counts;
+    }
+
     void render(StringBuilder out, String name, String help) {
         out.append("# HELP ").append(name).append(' ').append(help).append('\n');
         out.append("# TYPE ").append(name).append(" histogram\n");

@@ -1,6 +1,7 @@
 package io.bifrost.gateway.ops;
 
 import io.bifrost.gateway.bus.Bus;
+import io.bifrost.gateway.dashboard.Dashboard;
 import io.bifrost.gateway.edge.Connections;
 import io.bifrost.gateway.hub.Hub;
 import io.bifrost.gateway.ws.Sessions;
@@ -20,6 +21,7 @@ public final class MetricsHandler implements Handler {
     private final Sessions sessions;
     private final Bus bus;
     private final Connections connections;
+    private final Dashboard dashboard;
 
     /**
      * @param stats    counters and histograms
@@ -27,13 +29,16 @@ public final class MetricsHandler implements Handler {
      * @param sessions sockets
      * @param bus      Redis state
      * @param connections TCP connections against the limit
+     * @param dashboard   its event streams
      */
-    public MetricsHandler(Stats stats, Hub hub, Sessions sessions, Bus bus, Connections connections) {
+    public MetricsHandler(Stats stats, Hub hub, Sessions sessions, Bus bus, Connections connections,
+                          Dashboard dashboard) {
         this.stats = stats;
         this.hub = hub;
         this.sessions = sessions;
         this.bus = bus;
         this.connections = connections;
+        this.dashboard = dashboard;
     }
 
     @Override
@@ -82,6 +87,10 @@ public final class MetricsHandler implements Handler {
                 bus.reconnects());
         Stats.gauge(out, "bifrost_redis_channels_subscribed", "Redis channels this instance is subscribed to.",
                 bus.subscribedChannels());
+        Stats.gauge(out, "bifrost_dashboard_streams", "Dashboard event streams open on this instance.",
+                dashboard.streams());
+        Stats.counter(out, "bifrost_dashboard_streams_refused_total", "Dashboard event streams refused for the"
+                + " limit of streams at once.", dashboard.streamsRefused());
         return out.toString();
     }
 }

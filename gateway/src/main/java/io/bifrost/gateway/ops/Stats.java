@@ -26,7 +26,10 @@ public final class Stats {
         /** Held back past its wait: an instance holding sockets on its channel was behind (BIFROST_MAX_BACKLOG). */
         BACKLOG;
 
-        String label() {
+        /**
+         * @return the reason as {@code /metrics} and the dashboard name it
+         */
+        public String label() {
             return name().toLowerCase(Locale.ROOT);
         }
     }
@@ -174,6 +177,14 @@ public final class Stats {
      */
     public long broadcastsRefused() {
         return broadcastsRefused.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
+    /**
+     * @param why the reason
+     * @return broadcasts refused for it since start
+     */
+    public long broadcastsRefused(Refusal why) {
+        return broadcastsRefused.get(why).sum();
     }
 
     /**
