@@ -68,6 +68,7 @@ public final class Gateway implements AutoCloseable {
     private final Sessions sessions;
     private final Connections connections;
     private final Dashboard dashboard;
+    private final MetricsHandler metrics;
     private final String instance;
     // Only the heartbeat thread reads it.
     private final PerSecond heartbeatDeliveries = new PerSecond();
@@ -97,7 +98,7 @@ public final class Gateway implements AutoCloseable {
         this.connections = new Connections(capacity, config.connections());
         this.dashboard = new Dashboard(instance, config.mode(), config.dashboardToken(), tokens, stats, hub,
                 sessions::connected, bus, connections, this::report);
-        MetricsHandler metrics = new MetricsHandler(stats, hub, sessions, bus, connections, dashboard);
+        this.metrics = new MetricsHandler(stats, hub, sessions, bus, connections, dashboard);
         OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
         Http1ConnectionSelectorConfig.Builder http1 = Http1ConnectionSelector.builder()
                 .config(Http1Config.builder()
@@ -271,5 +272,6 @@ public final class Gateway implements AutoCloseable {
         connections.close();
         server.stop();
         bus.close();
+        metrics.close();
     }
 }

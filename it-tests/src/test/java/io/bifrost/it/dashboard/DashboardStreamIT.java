@@ -184,7 +184,7 @@ class DashboardStreamIT {
     private static long metric(String name) throws Exception {
         String metrics = HTTP.send(HttpRequest.newBuilder(gateway.uri().resolve("/metrics")).timeout(WAIT).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = Pattern.compile("(?m)^" + name + " (\\d+)$").matcher(metrics);
+        Matcher m = Pattern.compile("(?m)^" + name + " (\\d+)(\\.0)?$").matcher(metrics);
         assertTrue(m.find(), name + " missing:\n" + metrics);
         return Long.parseLong(m.group(1));
     }
