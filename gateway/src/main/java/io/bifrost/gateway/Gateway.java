@@ -8,11 +8,13 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.bifrost.gateway.bus.Bus;
+import io.bifrost.gateway.bus.InstanceReport;
 import io.bifrost.gateway.bus.BusUnavailableException;
 import io.bifrost.gateway.bus.LocalBus;
 import io.bifrost.gateway.bus.RedisBus;
 import io.bifrost.gateway.config.GatewayConfig;
 import io.bifrost.gateway.config.RedisSettings;
+import io.bifrost.gateway.dashboard.Dashboard;
 import io.bifrost.gateway.edge.Capacity;
 import io.bifrost.gateway.edge.Connections;
 import io.bifrost.gateway.http.BroadcastHandler;
@@ -22,6 +24,7 @@ import io.bifrost.gateway.http.Pages;
 import io.bifrost.gateway.hub.Backlog;
 import io.bifrost.gateway.hub.Hub;
 import io.bifrost.gateway.ops.MetricsHandler;
+import io.bifrost.gateway.ops.PerSecond;
 import io.bifrost.gateway.ops.Stats;
 import io.bifrost.gateway.ws.NotUpgraded;
 import io.bifrost.gateway.ws.OriginPolicy;
@@ -54,8 +57,8 @@ import io.helidon.webserver.http1.Http1ConnectionSelectorConfig;
 public final class Gateway implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
     /** Every path the gateway serves; anything else, aliases included, is a 404 before any handler runs. */
-    private static final Set<String> PATHS = Set.of("/", "/test", BrowserScript.PATH, "/info.json", "/health/live",
-            "/health/ready", "/metrics", WsUpgrade.PATH, "/broadcast");
+    private static final Set<String> PATHS = union(Set.of("/", "/test", Pages.STYLE_PATH, BrowserScript.PATH,
+            "/info.json", "/health/live", "/health/ready", "/metrics", WsUpgrade.PATH, "/broadcast"), Dashboard.PATHS);
     /** Helidon matches the Upgrade header's value exactly; the spellings clients send. */
     private static final List<String> UPGRADE_TOKENS = List.of("websocket", "WebSocket", "Websocket", "WEBSOCKET");
 
@@ -65,6 +68,11 @@ public final class Gateway implements AutoCloseable {
     private final Stats stats;
     private final Sessions sessions;
     private final Connections connections;
+    private final Dashboard dashboard;
+    private final MetricsHandler metrics;
+    private final String instance;
+    // Only the heartbeat thread reads it.
+    private final PerSecond heartbeatDeliveries = new PerSecond();
     private final WebServer server;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -73,6 +81,7 @@ public final class Gateway implements AutoCloseable {
         Tokens tokens = new Tokens(config.jwtSecret());
         this.hub = new Hub(new Backlog(config.limits().maxBacklog()));
         this.stats = new Stats();
+        this.instance = config.redis().map(RedisSettings::instanceId).orElse("local");
         this.bus = config.redis().isPresent()
                 ? connectRedis(config.redis().get())
                 : new LocalBus(hub, stats, config.recovery());
@@ -88,7 +97,9 @@ public final class Gateway implements AutoCloseable {
             throw new IllegalStateException(e.getMessage(), e);
         }
         this.connections = new Connections(capacity, config.connections());
-        MetricsHandler metrics = new MetricsHandler(stats, hub, sessions, bus, connections);
+        this.dashboard = new Dashboard(instance, config.mode(), config.dashboardToken(), tokens, stats, hub,
+                sessions::connected, bus, connections, this::report);
+        this.metrics = new MetricsHandler(stats, hub, sessions, bus, connections, dashboard);
         OriginPolicy origins = new OriginPolicy(config.allowedOrigins());
         Http1ConnectionSelectorConfig.Builder http1 = Http1ConnectionSelector.builder()
                 .config(Http1Config.builder()
@@ -120,6 +131,7 @@ public final class Gateway implements AutoCloseable {
                 .routing(HttpRouting.builder()
                         .addFilter(connections.filter(PATHS))
                         .register(pages::register)
+                        .register(dashboard::register)
                         .get(BrowserScript.PATH, new BrowserScript())
                         .get("/info.json", info)
                         .get("/health/live", (req, res) -> res.header(HeaderValues.CONTENT_TYPE_JSON)
@@ -139,10 +151,29 @@ public final class Gateway implements AutoCloseable {
         try {
             // Sessions do not exist yet; the count is read later, when the bus heartbeats.
             return RedisBus.connect(hub, stats, settings, config.recovery(),
-                    () -> this.sessions == null ? 0 : this.sessions.connected());
+                    () -> this.sessions == null ? 0 : this.sessions.connected(),
+                    () -> report(heartbeatDeliveries.update(hub.deliveries(), System.nanoTime())));
         } catch (BusUnavailableException e) {
             throw new IllegalStateException(e.getMessage() + "; check REDIS_URL", e);
         }
+    }
+
+    /**
+     * What this instance says about itself: in its heartbeat and on the dashboard. Called by the bus's first heartbeat
+     * too, before sessions and the bus exist.
+     */
+    private InstanceReport report(double deliveriesPerSecond) {
+        Sessions current = this.sessions;
+        Bus currentBus = this.bus;
+        return new InstanceReport(instance, current == null ? 0 : current.connected(), hub.channelCount(),
+                deliveriesPerSecond, hub.backlog().pending(), currentBus == null || currentBus.health().up(),
+                current != null && current.draining());
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new java.util.HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
     }
 
     private void ready(ServerRequest req, ServerResponse res) {
@@ -255,9 +286,12 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         sessions.close(Duration.ofSeconds(1));
+        // Dashboard streams end, so the server has no handler left to wait for.
+        dashboard.close();
         // Before the server stops: connections answered for the last time are cut rather than waited for.
         connections.close();
         server.stop();
         bus.close();
+        metrics.close();
     }
 }

@@ -11,7 +11,7 @@ import io.bifrost.gateway.testkit.TestGateway;
  * Reads what a gateway's Redis bus holds, for assertions, through the gateway's public {@code /metrics}.
  */
 final class BusProbe {
-    private static final Pattern SUBSCRIBED = Pattern.compile("^bifrost_redis_channels_subscribed (\\d+)$",
+    private static final Pattern SUBSCRIBED = Pattern.compile("^bifrost_redis_channels_subscribed (\\d+)(\\.0)?$",
             Pattern.MULTILINE);
 
     private BusProbe() {

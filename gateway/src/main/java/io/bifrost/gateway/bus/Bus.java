@@ -1,5 +1,6 @@
 package io.bifrost.gateway.bus;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -80,6 +81,35 @@ public interface Bus extends AutoCloseable {
      * @return the counts; empty when this instance is the whole cluster
      */
     Map<String, Long> connectedByInstance();
+
+    /**
+     * What every other live instance said about itself in its last heartbeat (the dashboard's cluster view). Read from
+     * what the heartbeat already fetched: costs no Redis round trip.
+     *
+     * @return the reports, this instance's own included when the bus has one; empty for the in-process bus
+     */
+    default List<InstanceReport> instanceReports() {
+        return List.of();
+    }
+
+    /**
+     * The channels with the most sockets, cluster-wide. Walks every channel: for the dashboard, every few seconds
+     * while one watches, never on a broadcast's path.
+     *
+     * @param n how many
+     * @return up to n channels, most sockets first
+     * @throws BusUnavailableException when the cluster counts cannot be read
+     */
+    List<ChannelCount> topChannels(int n) throws BusUnavailableException;
+
+    /**
+     * A channel and how many sockets it has.
+     *
+     * @param channel the channel
+     * @param sockets sockets on it
+     */
+    record ChannelCount(String channel, long sockets) {
+    }
 
     /**
      * Whether the bus can take broadcasts.

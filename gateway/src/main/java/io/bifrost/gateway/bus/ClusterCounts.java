@@ -56,13 +56,14 @@ final class ClusterCounts {
             end
             return 1
             """);
-    // KEYS: instances, this instance's counts, connected. ARGV: id, connected, stale ms.
+    // KEYS: instances, this instance's counts, connected, reports. ARGV: id, connected, stale ms, report.
     // Returns {1 if the counts hash existed, stale instance ids...}; the hash exists from then on (its alive mark).
     private static final Script HEARTBEAT = new Script("""
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
             redis.call('ZADD', KEYS[1], now, ARGV[1])
             redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+            redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
             local out = {redis.call('EXISTS', KEYS[2])}
             redis.call('HSET', KEYS[2], '_', '1')
             for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[3]))) do
@@ -70,7 +71,7 @@ final class ClusterCounts {
             end
             return out
             """);
-    // KEYS: instances, the dead instance's counts, connected, totals. ARGV: its id, stale ms.
+    // KEYS: instances, the dead instance's counts, connected, totals, reports. ARGV: its id, stale ms.
     private static final Script BURY = new Script("""
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -87,9 +88,10 @@ final class ClusterCounts {
             redis.call('DEL', KEYS[2])
             redis.call('ZREM', KEYS[1], ARGV[1])
             redis.call('HDEL', KEYS[3], ARGV[1])
+            redis.call('HDEL', KEYS[5], ARGV[1])
             return 1
             """);
-    // KEYS: instances, connected. ARGV: stale ms. Returns id, count, id, count...
+    // KEYS: instances, connected, reports. ARGV: stale ms. Returns id, count, report, id, count, report...
     private static final Script CONNECTED = new Script("""
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -97,6 +99,7 @@ final class ClusterCounts {
             for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now - tonumber(ARGV[1]), '+inf')) do
               table.insert(out, id)
               table.insert(out, redis.call('HGET', KEYS[2], id) or '0')
+              table.insert(out, redis.call('HGET', KEYS[3], id) or '')
             end
             return out
             """);
@@ -106,9 +109,11 @@ final class ClusterCounts {
     private final String instance;
     private final Hub hub;
     private final IntSupplier localConnected;
+    private final Supplier<InstanceReport> report;
     private final Supplier<Set<String>> subscribed;
     private final Set<String> dirty = ConcurrentHashMap.newKeySet();
     private volatile Map<String, Long> connectedCache = Map.of();
+    private volatile List<InstanceReport> reportsCache = List.of();
 
     /**
      * @param link           the connection
@@ -116,15 +121,17 @@ final class ClusterCounts {
      * @param instance       this instance's id
      * @param hub            local counts
      * @param localConnected this instance's open sockets
+     * @param report         what this instance says about itself in each heartbeat (called once per heartbeat)
      * @param subscribed     channels still subscribed in Redis (their zero must be written too)
      */
     ClusterCounts(RedisLink link, RedisKeys keys, String instance, Hub hub, IntSupplier localConnected,
-                  Supplier<Set<String>> subscribed) {
+                  Supplier<InstanceReport> report, Supplier<Set<String>> subscribed) {
         this.link = link;
         this.keys = keys;
         this.instance = instance;
         this.hub = hub;
         this.localConnected = localConnected;
+        this.report = report;
         this.subscribed = subscribed;
         // Redis mirrors the hub's counts: every change on a channel is written on the next flush.
         hub.onCountChange(dirty::add);
@@ -176,9 +183,9 @@ final class ClusterCounts {
     void heartbeat() throws BusUnavailableException {
         try {
             List<Object> out = link.run(HEARTBEAT, ScriptOutputType.MULTI,
-                    new String[] {keys.instances(), keys.counts(instance), keys.connected()},
+                    new String[] {keys.instances(), keys.counts(instance), keys.connected(), keys.reports()},
                     RedisLink.bytes(instance), RedisLink.bytes(Integer.toString(localConnected.getAsInt())),
-                    RedisLink.bytes(Long.toString(STALE.toMillis())));
+                    RedisLink.bytes(Long.toString(STALE.toMillis())), RedisLink.bytes(report.get().toJson()));
             if ((Long) out.getFirst() == 0) {
                 markAllDirty();
             }
@@ -197,7 +204,7 @@ final class ClusterCounts {
 
     private void bury(String dead) throws ExecutionException, TimeoutException, InterruptedException {
         Long buried = link.run(BURY, ScriptOutputType.INTEGER,
-                new String[] {keys.instances(), keys.counts(dead), keys.connected(), keys.totals()},
+                new String[] {keys.instances(), keys.counts(dead), keys.connected(), keys.totals(), keys.reports()},
                 RedisLink.bytes(dead), RedisLink.bytes(Long.toString(STALE.toMillis())));
         if (buried != null && buried == 1) {
             LOG.log(Level.INFO, "instance " + dead + " stopped heartbeating; its sockets no longer count");
@@ -206,14 +213,27 @@ final class ClusterCounts {
 
     private void readConnected() throws ExecutionException, TimeoutException, InterruptedException {
         List<Object> flat = link.run(CONNECTED, ScriptOutputType.MULTI,
-                new String[] {keys.instances(), keys.connected()}, RedisLink.bytes(Long.toString(STALE.toMillis())));
+                new String[] {keys.instances(), keys.connected(), keys.reports()},
+                RedisLink.bytes(Long.toString(STALE.toMillis())));
         Map<String, Long> counts = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < flat.size(); i += 2) {
-            counts.put(RedisLink.text(flat.get(i)), Long.parseLong(RedisLink.text(flat.get(i + 1))));
+        List<InstanceReport> reports = new ArrayList<>();
+        for (int i = 0; i + 2 < flat.size(); i += 3) {
+            String id = RedisLink.text(flat.get(i));
+            counts.put(id, Long.parseLong(RedisLink.text(flat.get(i + 1))));
+            InstanceReport.parse(id, RedisLink.text(flat.get(i + 2))).ifPresent(reports::add);
         }
         // This instance's own figure is always the current one.
         counts.put(instance, (long) localConnected.getAsInt());
         connectedCache = Collections.unmodifiableMap(counts);
+        reportsCache = List.copyOf(reports);
+    }
+
+    /**
+     * @return what each live instance said about itself in its last heartbeat, as this instance's heartbeat last read
+     *         them (at most a second or two old)
+     */
+    List<InstanceReport> reports() {
+        return reportsCache;
     }
 
     /**
@@ -247,7 +267,8 @@ final class ClusterCounts {
     void leaveCluster() {
         try {
             link.run(BURY, ScriptOutputType.INTEGER,
-                    new String[] {keys.instances(), keys.counts(instance), keys.connected(), keys.totals()},
+                    new String[] {keys.instances(), keys.counts(instance), keys.connected(), keys.totals(),
+                            keys.reports()},
                     RedisLink.bytes(instance), RedisLink.bytes("-1"));
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             // Redis unreachable at shutdown: the others bury this instance once its heartbeat is stale.

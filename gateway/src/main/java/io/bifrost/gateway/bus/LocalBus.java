@@ -176,6 +176,15 @@ public final class LocalBus implements Bus {
     }
 
     @Override
+    public List<ChannelCount> topChannels(int n) {
+        TopChannels top = new TopChannels(n);
+        for (String channel : hub.channels()) {
+            top.offer(channel, hub.count(channel));
+        }
+        return top.list();
+    }
+
+    @Override
     public String name() {
         return "in-process";
     }

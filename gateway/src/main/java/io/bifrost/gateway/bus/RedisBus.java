@@ -2,6 +2,7 @@ package io.bifrost.gateway.bus;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -11,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 import io.bifrost.gateway.config.RecoverySettings;
 import io.bifrost.gateway.config.RedisSettings;
@@ -19,6 +21,9 @@ import io.bifrost.gateway.hub.Hub;
 import io.bifrost.gateway.hub.Subscriber;
 import io.bifrost.gateway.ops.Stats;
 
+import io.lettuce.core.MapScanCursor;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 
 /**
@@ -39,6 +44,9 @@ public final class RedisBus implements Bus {
     private static final long HEARTBEAT_TICKS = 4;
     private static final long FULL_RESYNC_TICKS = 240;
     private static final long STALE_RETRY_TICKS = 40;
+    /** The dashboard's top channels read at most this many pages of this many channels from the totals. */
+    private static final int TOP_SCAN_PAGE = 1000;
+    private static final int TOP_SCAN_PAGES = 20;
 
     private final Hub hub;
     private final Stats stats;
@@ -56,7 +64,7 @@ public final class RedisBus implements Bus {
     private long ticks;
 
     private RedisBus(Hub hub, Stats stats, RedisSettings settings, RecoverySettings recovery,
-                     IntSupplier localConnected) {
+                     IntSupplier localConnected, Supplier<InstanceReport> report) {
         this.hub = hub;
         this.stats = stats;
         this.recovery = recovery;
@@ -66,7 +74,7 @@ public final class RedisBus implements Bus {
         RedisHistory history = new RedisHistory(link, keys, recovery.historyAge().toMillis());
         this.relay = new Relay(hub, history, stats, task -> Thread.ofVirtual().name("bifrost-relay").start(task));
         this.subscriptions = new RedisSubscriptions(link, keys, relay);
-        this.counts = new ClusterCounts(link, keys, settings.instanceId(), hub, localConnected,
+        this.counts = new ClusterCounts(link, keys, settings.instanceId(), hub, localConnected, report,
                 subscriptions::channels);
         this.marks = new BehindMarks(link, keys, settings.instanceId(), hub.backlog());
         String pubsubPrefix = keys.pubsubPrefix();
@@ -110,13 +118,15 @@ public final class RedisBus implements Bus {
      * @param settings       how to reach Redis
      * @param recovery       history and publishing rules
      * @param localConnected this instance's open sockets, for the cluster-wide count
+     * @param report         what this instance says about itself in each heartbeat, for the dashboard
      * @return the running bus
      * @throws BusUnavailableException if Redis cannot be reached now; the message says why and what to check
      */
     public static RedisBus connect(Hub hub, Stats stats, RedisSettings settings, RecoverySettings recovery,
-                                   IntSupplier localConnected) throws BusUnavailableException {
+                                   IntSupplier localConnected, Supplier<InstanceReport> report)
+            throws BusUnavailableException {
         try {
-            return new RedisBus(hub, stats, settings, recovery, localConnected);
+            return new RedisBus(hub, stats, settings, recovery, localConnected, report);
         } catch (RuntimeException e) {
             throw new BusUnavailableException("cannot reach Redis at " + settings + ": " + RedisLink.rootMessage(e)
                     + RedisLink.tlsHint(settings, e), e);
@@ -192,6 +202,33 @@ public final class RedisBus implements Bus {
     public Map<String, Long> connectedByInstance() {
         // What the heartbeat last read (at most a second old): /info.json is unauthenticated and must not cost Redis.
         return counts.connected();
+    }
+
+    @Override
+    public List<InstanceReport> instanceReports() {
+        return counts.reports();
+    }
+
+    @Override
+    public List<ChannelCount> topChannels(int n) throws BusUnavailableException {
+        // HSCAN in pages, bounded: a dashboard's question must not become a long Redis command or an unbounded read.
+        TopChannels top = new TopChannels(n);
+        try {
+            ScanCursor cursor = ScanCursor.INITIAL;
+            int pages = 0;
+            do {
+                MapScanCursor<String, byte[]> page = link.commands().hscan(keys.totals(), cursor,
+                        ScanArgs.Builder.limit(TOP_SCAN_PAGE)).get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+                page.getMap().forEach((channel, count) -> top.offer(channel, Long.parseLong(RedisLink.text(count))));
+                cursor = page;
+            } while (!cursor.isFinished() && ++pages < TOP_SCAN_PAGES);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            throw new BusUnavailableException("Redis did not answer (" + RedisLink.rootMessage(e) + ")", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BusUnavailableException("interrupted", e);
+        }
+        return top.list();
     }
 
     @Override

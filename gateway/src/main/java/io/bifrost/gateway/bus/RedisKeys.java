@@ -47,6 +47,11 @@ record RedisKeys(String prefix) {
         return prefix + "connected";
     }
 
+    /** @return what each instance says about itself in its heartbeat (hash: instance → JSON), for the dashboard */
+    String reports() {
+        return prefix + "reports";
+    }
+
     /** @return instances that are behind their deliveries (hash: instance → Redis ms until which) */
     String behind() {
         return prefix + "behind";

@@ -107,7 +107,21 @@ public final class EnvironmentConfig {
                 seconds("BIFROST_JTI_WINDOW_SECONDS", r.jtiWindow()),
                 (int) number("BIFROST_MAX_BATCH_CHANNELS", r.maxBatchChannels(), 1, 10_000, "channels"));
         return new GatewayConfig(host, port, mode, secret(mode), limits, redis(), drain, connections, origins(),
-                recovery);
+                recovery, dashboardToken());
+    }
+
+    private Optional<String> dashboardToken() throws ConfigException {
+        String raw = env.get("BIFROST_DASHBOARD_TOKEN");
+        if (raw == null || raw.isBlank()) {
+            return Optional.empty();
+        }
+        String token = raw.trim();
+        if (token.length() < GatewayConfig.MIN_DASHBOARD_TOKEN_LENGTH) {
+            throw new ConfigException("BIFROST_DASHBOARD_TOKEN is " + token.length() + " characters; use at least "
+                    + GatewayConfig.MIN_DASHBOARD_TOKEN_LENGTH + " (generate one with: openssl rand -hex 24), or"
+                    + " unset it to serve /dashboard in development only");
+        }
+        return Optional.of(token);
     }
 
     private boolean flag(String name, boolean fallback) throws ConfigException {

@@ -21,13 +21,16 @@ import io.bifrost.protocol.Tokens;
  * @param connections     the edge's connection limit and HTTP timeouts
  * @param allowedOrigins  origins whose pages may open sockets ({@code https://app.example.com}); empty for any
  * @param recovery        channel history and the publishing rules (jti, batches)
+ * @param dashboardToken  the token {@code /dashboard} asks for; without one it is served in development only
  */
 public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, Limits limits,
                             Optional<RedisSettings> redis, Duration drain, ConnectionLimits connections,
-                            Set<String> allowedOrigins, RecoverySettings recovery) {
+                            Set<String> allowedOrigins, RecoverySettings recovery, Optional<String> dashboardToken) {
 
     /** The default drain window: well inside Heroku's 30 s and Kubernetes' default grace period. */
     public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(10);
+    /** The shortest dashboard token accepted: it guards a page anyone who finds the address can try. */
+    public static final int MIN_DASHBOARD_TOKEN_LENGTH = 16;
 
     /**
      * Checks the configuration is usable; messages name the setting and the fix.
@@ -41,7 +44,13 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
         Objects.requireNonNull(drain, "drain");
         Objects.requireNonNull(connections, "connections");
         Objects.requireNonNull(recovery, "recovery");
+        Objects.requireNonNull(dashboardToken, "dashboardToken");
         allowedOrigins = Set.copyOf(allowedOrigins);
+        if (dashboardToken.isPresent() && dashboardToken.get().length() < MIN_DASHBOARD_TOKEN_LENGTH) {
+            throw new IllegalArgumentException("the dashboard token is " + dashboardToken.get().length()
+                    + " characters; use at least " + MIN_DASHBOARD_TOKEN_LENGTH + " (generate one with: openssl rand"
+                    + " -hex 24)");
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port is " + port + "; use 0 to 65535 (0 picks a free port)");
         }
@@ -55,7 +64,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public static GatewayConfig embedded(String jwtSecret) {
         return new GatewayConfig("127.0.0.1", 0, Mode.DEVELOPMENT, jwtSecret, Limits.DEFAULTS, Optional.empty(),
-                DEFAULT_DRAIN, ConnectionLimits.DEFAULTS, Set.of(), RecoverySettings.DEFAULTS);
+                DEFAULT_DRAIN, ConnectionLimits.DEFAULTS, Set.of(), RecoverySettings.DEFAULTS, Optional.empty());
     }
 
     /**
@@ -64,7 +73,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public GatewayConfig withPort(int newPort) {
         return new GatewayConfig(host, newPort, mode, jwtSecret, limits, redis, drain, connections,
-                allowedOrigins, recovery);
+                allowedOrigins, recovery, dashboardToken);
     }
 
     /**
@@ -73,7 +82,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public GatewayConfig withMode(Mode newMode) {
         return new GatewayConfig(host, port, newMode, jwtSecret, limits, redis, drain, connections,
-                allowedOrigins, recovery);
+                allowedOrigins, recovery, dashboardToken);
     }
 
     /**
@@ -82,7 +91,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public GatewayConfig withLimits(Limits newLimits) {
         return new GatewayConfig(host, port, mode, jwtSecret, newLimits, redis, drain, connections,
-                allowedOrigins, recovery);
+                allowedOrigins, recovery, dashboardToken);
     }
 
     /**
@@ -91,7 +100,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public GatewayConfig withRedis(RedisSettings settings) {
         return new GatewayConfig(host, port, mode, jwtSecret, limits, Optional.of(settings), drain, connections,
-                allowedOrigins, recovery);
+                allowedOrigins, recovery, dashboardToken);
     }
 
     /**
@@ -100,7 +109,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public GatewayConfig withDrain(Duration window) {
         return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, window, connections,
-                allowedOrigins, recovery);
+                allowedOrigins, recovery, dashboardToken);
     }
 
     /**
@@ -109,7 +118,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public GatewayConfig withConnections(ConnectionLimits newConnections) {
         return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, newConnections,
-                allowedOrigins, recovery);
+                allowedOrigins, recovery, dashboardToken);
     }
 
     /**
@@ -117,7 +126,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy with that list
      */
     public GatewayConfig withAllowedOrigins(Set<String> origins) {
-        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, connections, origins, recovery);
+        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, connections, origins, recovery, dashboardToken);
     }
 
     /**
@@ -126,11 +135,20 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public GatewayConfig withRecovery(RecoverySettings newRecovery) {
         return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, connections, allowedOrigins,
-                newRecovery);
+                newRecovery, dashboardToken);
     }
 
     /**
-     * Never prints the secret.
+     * @param token the token {@code /dashboard} asks for; empty to serve it in development only
+     * @return a copy with that token
+     */
+    public GatewayConfig withDashboardToken(Optional<String> token) {
+        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, connections, allowedOrigins,
+                recovery, token);
+    }
+
+    /**
+     * Never prints the secret or the dashboard token.
      *
      * @return a summary for logs
      */
@@ -139,6 +157,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
         return "GatewayConfig[host=" + host + ", port=" + port + ", mode=" + mode + ", jwtSecret=<"
                 + jwtSecret.length() + " characters>, limits=" + limits + ", redis=" + redis.map(RedisSettings::toString)
                 .orElse("none (in-process bus)") + ", drain=" + drain + ", connections=" + connections
-                + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "any" : allowedOrigins) + ", recovery=" + recovery + "]";
+                + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "any" : allowedOrigins) + ", recovery=" + recovery
+                + ", dashboardToken=" + (dashboardToken.isPresent() ? "<set>" : "none") + "]";
     }
 }

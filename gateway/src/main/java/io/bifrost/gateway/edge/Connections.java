@@ -204,6 +204,17 @@ public final class Connections implements AutoCloseable {
         http.remove(connection);
     }
 
+    /**
+     * The connection's answer is a long-lived stream, written until the client leaves: the idle timeout must not cut
+     * it once its first bytes are out. The stream closes the connection when it ends and cuts it if a write stalls.
+     *
+     * @param connection the connection
+     */
+    public void streaming(TrackedConnection connection) {
+        connection.closeAfterAnswer();
+        connection.moveTo(TrackedConnection.Phase.STREAM);
+    }
+
     private void sweep() {
         long now = System.nanoTime();
         long header = limits.headerTimeout().toNanos();
@@ -218,7 +229,7 @@ public final class Connections implements AutoCloseable {
                 // Only a blocked read counts against a request: a handler waiting on Redis is not a slow client.
                 case REQUEST -> inPhase > header && connection.readingSinceNanos() != 0 ? Timeout.BODY : null;
                 case IDLE -> inPhase > idle ? Timeout.IDLE : null;
-                case WEBSOCKET -> null;
+                case WEBSOCKET, STREAM -> null;
                 case LINGER -> {
                     if (inPhase > LINGER.toNanos()) {
                         connection.cut();

@@ -32,7 +32,8 @@ final class RequestPhases implements Http1ConnectionListener {
 
     @Override
     public void status(ConnectionContext ctx, Status status) {
-        if (ctx instanceof GuardedContext guarded && !guarded.connection().websocket()) {
+        if (ctx instanceof GuardedContext guarded && !guarded.connection().websocket()
+                && !guarded.connection().streaming()) {
             guarded.connection().moveTo(TrackedConnection.Phase.IDLE);
         }
     }

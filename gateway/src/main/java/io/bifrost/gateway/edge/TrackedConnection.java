@@ -19,6 +19,8 @@ public final class TrackedConnection {
         IDLE,
         /** Upgraded to a websocket: the session's own timeouts (authentication, pings) apply. */
         WEBSOCKET,
+        /** Answering with a long-lived stream (the dashboard's events): the stream's own stall check applies. */
+        STREAM,
         /** Answered for the last time: reading what the client still sends until it closes. */
         LINGER
     }
@@ -57,6 +59,13 @@ public final class TrackedConnection {
      */
     public boolean websocket() {
         return phase == Phase.WEBSOCKET;
+    }
+
+    /**
+     * @return true while this connection answers with a long-lived stream
+     */
+    public boolean streaming() {
+        return phase == Phase.STREAM;
     }
 
     /**

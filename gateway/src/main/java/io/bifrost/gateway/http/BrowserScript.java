@@ -1,9 +1,5 @@
 package io.bifrost.gateway.http;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -33,7 +29,7 @@ public final class BrowserScript implements Handler {
      * @throws IllegalStateException if the jar lacks it (a broken build)
      */
     public BrowserScript() {
-        this.script = read();
+        this.script = Pages.resource(BrowserScript.class, RESOURCE);
     }
 
     /**
@@ -46,16 +42,5 @@ public final class BrowserScript implements Handler {
     @Override
     public void handle(ServerRequest req, ServerResponse res) {
         res.header(CONTENT_TYPE).header(CACHE_CONTROL).header(ALLOW_ANY_ORIGIN).send(script);
-    }
-
-    private static byte[] read() {
-        try (InputStream in = BrowserScript.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("the jar lacks " + RESOURCE + " beside " + BrowserScript.class.getName());
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not read " + RESOURCE + " from the jar", e);
-        }
     }
 }

@@ -12,18 +12,26 @@ import io.helidon.webserver.http.ServerResponse;
 /**
  * How every JSON answer is sent: status, content type, compact body.
  */
-final class JsonReply {
+public final class JsonReply {
     private JsonReply() {
     }
 
-    static void send(ServerResponse res, Status status, Map<String, ?> body) {
+    /**
+     * @param res    the response
+     * @param status its status
+     * @param body   the object sent, in its iteration order
+     */
+    public static void send(ServerResponse res, Status status, Map<String, ?> body) {
         res.status(status)
                 .header(HeaderValues.CONTENT_TYPE_JSON)
                 .send(Json.write(body));
     }
 
-
-    static Map<String, Object> object(Object... keysAndValues) {
+    /**
+     * @param keysAndValues key, value, key, value...
+     * @return a map that keeps that order
+     */
+    public static Map<String, Object> object(Object... keysAndValues) {
         Map<String, Object> map = new LinkedHashMap<>();
         for (int i = 0; i < keysAndValues.length; i += 2) {
             map.put((String) keysAndValues[i], keysAndValues[i + 1]);

@@ -3,9 +3,11 @@ package io.bifrost.gateway.ops;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.LongAdder;
-
 import io.bifrost.protocol.TokenException;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * Counters and latency histograms of events worth knowing, one set per gateway instance.
@@ -26,35 +28,64 @@ public final class Stats {
         /** Held back past its wait: an instance holding sockets on its channel was behind (BIFROST_MAX_BACKLOG). */
         BACKLOG;
 
-        String label() {
+        /**
+         * @return the reason as {@code /metrics} and the dashboard name it
+         */
+        public String label() {
             return name().toLowerCase(Locale.ROOT);
         }
     }
 
-    private final LongAdder broadcastsAccepted = new LongAdder();
-    private final Map<Refusal, LongAdder> broadcastsRefused = new EnumMap<>(Refusal.class);
-    private final LongAdder slowConsumers = new LongAdder();
-    private final LongAdder broadcastsHeld = new LongAdder();
-    private final Map<TokenException.Reason, LongAdder> authFailures = new EnumMap<>(TokenException.Reason.class);
-    private final LongAdder broadcastsDuplicate = new LongAdder();
-    private final LongAdder publishSteps = new LongAdder();
-    private final LongAdder historyRecovered = new LongAdder();
-    private final LongAdder historyUnrecoverable = new LongAdder();
-    private final LongAdder relayHealed = new LongAdder();
-    private final LongAdder relayLost = new LongAdder();
-    private final Histogram broadcastRequest = Histogram.latency();
-    private final Histogram publishToDelivery = Histogram.latency();
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter broadcastsAccepted = counter("bifrost.broadcasts.accepted",
+            "Broadcasts accepted and handed to the bus.");
+    private final Map<Refusal, Counter> broadcastsRefused = new EnumMap<>(Refusal.class);
+    private final Counter slowConsumers = counter("bifrost.slow.consumer.closes",
+            "Sockets closed with 4008 for not reading fast enough.");
+    private final Counter broadcastsHeld = counter("bifrost.broadcasts.held", "Broadcast requests that waited for a"
+            + " backlog to shrink (BIFROST_MAX_BACKLOG), however they ended.");
+    private final Map<TokenException.Reason, Counter> authFailures = new EnumMap<>(TokenException.Reason.class);
+    private final Counter broadcastsDuplicate = counter("bifrost.broadcasts.duplicate", "Broadcasts whose jti was"
+            + " taken before: answered, not delivered again.");
+    private final Counter publishSteps = counter("bifrost.publish.steps", "Publish scripts run in Redis, a held"
+            + " broadcast's later tries included (one per broadcast when nothing is held).");
+    private final Counter historyRecovered = counter("bifrost.history.recovered",
+            "Channels resumed by a socket with everything it missed.");
+    private final Counter historyUnrecoverable = counter("bifrost.history.unrecoverable", "Channels a socket asked"
+            + " to resume that came back recovered:false (other epoch, older than the history, malformed).");
+    private final Counter relayHealed = counter("bifrost.relay.healed", "Broadcasts this instance missed from Redis"
+            + " (a dropped subscription, a gap) and delivered from history.");
+    private final Counter relayLost = counter("bifrost.relay.lost", "Broadcasts this instance missed from Redis that"
+            + " history no longer held (1 per lost epoch when the count is unknown).");
+    private final Histogram broadcastRequest = Histogram.latency(registry, "bifrost.broadcast.request",
+            "Time from a POST /broadcast arriving to its answer.");
+    private final Histogram publishToDelivery = Histogram.latency(registry, "bifrost.publish.to.delivery",
+            "Time from a broadcast's publication to its delivery into this instance's socket queues.");
 
     /**
-     * Empty counters.
+     * Empty counters, in a registry of this instance's own: several gateways in one JVM never share a meter.
      */
     public Stats() {
         for (Refusal refusal : Refusal.values()) {
-            broadcastsRefused.put(refusal, new LongAdder());
+            broadcastsRefused.put(refusal, Counter.builder("bifrost.broadcasts.refused")
+                    .description("Broadcasts refused, by reason.").tag("reason", refusal.label()).register(registry));
         }
         for (TokenException.Reason reason : TokenException.Reason.values()) {
-            authFailures.put(reason, new LongAdder());
+            authFailures.put(reason, Counter.builder("bifrost.auth.failures")
+                    .description("Socket authentications refused, by reason.").tag("reason", reason.label())
+                    .register(registry));
         }
+    }
+
+    private Counter counter(String name, String description) {
+        return Counter.builder(name).description(description).register(registry);
+    }
+
+    /**
+     * @return this instance's meters, which {@code /metrics} exposes
+     */
+    public PrometheusMeterRegistry registry() {
+        return registry;
     }
 
     /** A broadcast was accepted and handed to the bus. */
@@ -85,7 +116,7 @@ public final class Stats {
      * @return publish steps run in Redis since start
      */
     public long publishSteps() {
-        return publishSteps.sum();
+        return (long) publishSteps.count();
     }
 
     /** A broadcast's jti was taken before: answered as a duplicate, nothing delivered. */
@@ -108,7 +139,7 @@ public final class Stats {
      * @param broadcasts how many
      */
     public void relayHealed(long broadcasts) {
-        relayHealed.add(broadcasts);
+        relayHealed.increment(broadcasts);
     }
 
     /**
@@ -117,21 +148,21 @@ public final class Stats {
      * @param broadcasts how many (1 when unknown: a history lost with its epoch)
      */
     public void relayLost(long broadcasts) {
-        relayLost.add(broadcasts);
+        relayLost.increment(broadcasts);
     }
 
     /**
      * @return broadcasts missed from Redis and delivered from history since start
      */
     public long relayHealed() {
-        return relayHealed.sum();
+        return (long) relayHealed.count();
     }
 
     /**
      * @return broadcasts missed from Redis and lost since start
      */
     public long relayLost() {
-        return relayLost.sum();
+        return (long) relayLost.count();
     }
 
     /** A socket was closed for not reading fast enough. */
@@ -166,80 +197,42 @@ public final class Stats {
      * @return broadcasts accepted since start
      */
     public long broadcastsAccepted() {
-        return broadcastsAccepted.sum();
+        return (long) broadcastsAccepted.count();
     }
 
     /**
      * @return broadcasts refused since start, for any reason
      */
     public long broadcastsRefused() {
-        return broadcastsRefused.values().stream().mapToLong(LongAdder::sum).sum();
+        return broadcastsRefused.values().stream().mapToLong(c -> (long) c.count()).sum();
+    }
+
+    /**
+     * @param why the reason
+     * @return broadcasts refused for it since start
+     */
+    public long broadcastsRefused(Refusal why) {
+        return (long) broadcastsRefused.get(why).count();
     }
 
     /**
      * @return sockets closed as slow consumers since start
      */
     public long slowConsumers() {
-        return slowConsumers.sum();
+        return (long) slowConsumers.count();
     }
 
     /**
      * @return broadcast requests that waited for a backlog since start
      */
     public long broadcastsHeld() {
-        return broadcastsHeld.sum();
+        return (long) broadcastsHeld.count();
     }
 
     /**
      * @return refused authentications since start
      */
     public long authFailures() {
-        return authFailures.values().stream().mapToLong(LongAdder::sum).sum();
-    }
-
-    void renderCounters(StringBuilder out) {
-        counter(out, "bifrost_broadcasts_accepted_total", "Broadcasts accepted and handed to the bus.",
-                broadcastsAccepted.sum());
-        out.append("# HELP bifrost_broadcasts_refused_total Broadcasts refused, by reason.\n")
-                .append("# TYPE bifrost_broadcasts_refused_total counter\n");
-        broadcastsRefused.forEach((why, n) -> out.append("bifrost_broadcasts_refused_total{reason=\"")
-                .append(why.label()).append("\"} ").append(n.sum()).append('\n'));
-        counter(out, "bifrost_broadcasts_held_total", "Broadcast requests that waited for a backlog to shrink"
-                + " (BIFROST_MAX_BACKLOG), however they ended.", broadcastsHeld.sum());
-        counter(out, "bifrost_publish_steps_total", "Publish scripts run in Redis, a held broadcast's later tries"
-                + " included (one per broadcast when nothing is held).", publishSteps.sum());
-        counter(out, "bifrost_broadcasts_duplicate_total", "Broadcasts whose jti was taken before: answered, not"
-                + " delivered again.", broadcastsDuplicate.sum());
-        counter(out, "bifrost_history_recovered_total", "Channels resumed by a socket with everything it missed.",
-                historyRecovered.sum());
-        counter(out, "bifrost_history_unrecoverable_total", "Channels a socket asked to resume that came back"
-                + " recovered:false (other epoch, older than the history, malformed).", historyUnrecoverable.sum());
-        counter(out, "bifrost_relay_healed_total", "Broadcasts this instance missed from Redis (a dropped"
-                + " subscription, a gap) and delivered from history.", relayHealed.sum());
-        counter(out, "bifrost_relay_lost_total", "Broadcasts this instance missed from Redis that history no longer"
-                + " held (1 per lost epoch when the count is unknown).", relayLost.sum());
-        counter(out, "bifrost_slow_consumer_closes_total", "Sockets closed with 4008 for not reading fast enough.",
-                slowConsumers.sum());
-        out.append("# HELP bifrost_auth_failures_total Socket authentications refused, by reason.\n")
-                .append("# TYPE bifrost_auth_failures_total counter\n");
-        authFailures.forEach((reason, n) -> out.append("bifrost_auth_failures_total{reason=\"")
-                .append(reason.label()).append("\"} ").append(n.sum()).append('\n'));
-        broadcastRequest.render(out, "bifrost_broadcast_request_seconds",
-                "Time from a POST /broadcast arriving to its answer.");
-        publishToDelivery.render(out, "bifrost_publish_to_delivery_seconds",
-                "Time from a broadcast's publication to its delivery into this instance's socket queues.");
-    }
-
-    static void counter(StringBuilder out, String name, String help, long value) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
-                .append("# TYPE ").append(name).append(" counter\n")
-                .append(name).append(' ').append(value).append('\n');
-    }
-
-    static void gauge(StringBuilder out, String name, String help, double value) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
-                .append("# TYPE ").append(name).append(" gauge\n")
-                .append(name).append(' ').append(value == Math.rint(value) ? Long.toString((long) value)
-                        : Double.toString(value)).append('\n');
+        return authFailures.values().stream().mapToLong(c -> (long) c.count()).sum();
     }
 }

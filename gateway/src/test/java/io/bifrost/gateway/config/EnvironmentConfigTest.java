@@ -301,4 +301,30 @@ class EnvironmentConfigTest {
     private Path dotEnv(String... lines) throws IOException {
         return Files.write(dir.resolve(".env"), String.join("\n", lines).concat("\n").getBytes(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void dashboardTokenIsReadAndNeverInTheSummary() throws Exception {
+        String token = "dash-0123456789abcdef";
+        GatewayConfig config = EnvironmentConfig.load(Map.of("JWT_SECRET", SECRET, "BIFROST_DASHBOARD_TOKEN",
+                " " + token + " "), dir).config();
+
+        assertEquals(java.util.Optional.of(token), config.dashboardToken());
+        assertFalse(config.toString().contains(token), config.toString());
+        assertTrue(config.toString().contains("dashboardToken=<set>"), config.toString());
+    }
+
+    @Test
+    void noDashboardTokenMeansNone() throws Exception {
+        assertEquals(java.util.Optional.empty(), EnvironmentConfig.load(Map.of("JWT_SECRET", SECRET), dir).config()
+                .dashboardToken());
+    }
+
+    @Test
+    void shortDashboardTokenIsRefusedWithItsLengthAndHowToMakeOne() {
+        ConfigException e = assertThrows(ConfigException.class, () -> EnvironmentConfig.load(
+                Map.of("JWT_SECRET", SECRET, "BIFROST_DASHBOARD_TOKEN", "hunter2"), dir));
+
+        assertEquals("BIFROST_DASHBOARD_TOKEN is 7 characters; use at least 16 (generate one with: openssl rand -hex"
+                + " 24), or unset it to serve /dashboard in development only", e.getMessage());
+    }
 }

@@ -52,8 +52,8 @@ class BackpressureIT {
             assertEquals("{\"event\":\"after\",\"data\":\"catching up\"}", reader.nextText(WAIT),
                     "the refused broadcast never reached the socket");
             String metrics = get(gateway.uri(), "/metrics").body();
-            assertTrue(metrics.contains("bifrost_broadcasts_refused_total{reason=\"backlog\"} 1\n"), metrics);
-            assertTrue(metrics.contains("bifrost_broadcasts_held_total 1\n"), metrics);
+            assertTrue(metrics.contains("bifrost_broadcasts_refused_total{reason=\"backlog\"} 1.0\n"), metrics);
+            assertTrue(metrics.contains("bifrost_broadcasts_held_total 1.0\n"), metrics);
         }
     }
 
@@ -112,7 +112,7 @@ class BackpressureIT {
     }
 
     private static long gauge(String metrics, String name) {
-        return metrics.lines().filter(l -> l.startsWith(name + " ")).mapToLong(l -> Long.parseLong(l.substring(
+        return metrics.lines().filter(l -> l.startsWith(name + " ")).mapToLong(l -> (long) Double.parseDouble(l.substring(
                 name.length() + 1).trim())).findFirst().orElseThrow(() -> new AssertionError(name + " missing"));
     }
 }

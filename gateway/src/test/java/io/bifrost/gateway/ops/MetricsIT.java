@@ -60,6 +60,30 @@ class MetricsIT {
         }
     }
 
+    @Test
+    void everyMetricTheOperationsTableListsIsExposedWithTheJvmOnesBeside() throws Exception {
+        java.nio.file.Path table = java.nio.file.Path.of("..", "docs", "OPERATIONS.md");
+        java.util.List<String> documented = new java.util.ArrayList<>();
+        Matcher row = Pattern.compile("(?m)^\\| `(bifrost_[a-z_]+)(\\{[a-z,]+})?` \\| (gauge|counter|histogram) \\|")
+                .matcher(java.nio.file.Files.readString(table));
+        while (row.find()) {
+            documented.add(row.group(3) + " " + row.group(1));
+        }
+        assertTrue(documented.size() >= 30, "the metrics table lost rows: " + documented);
+        try (Gateway gateway = TestGateway.start()) {
+            String text = get(gateway.uri(), "/metrics").body();
+            for (String typeAndName : documented) {
+                String[] parts = typeAndName.split(" ");
+                assertTrue(text.contains("# TYPE " + parts[1] + " " + parts[0] + "\n"), typeAndName + " missing:\n"
+                        + text);
+            }
+            for (String jvm : java.util.List.of("jvm_memory_used_bytes", "jvm_gc_memory_allocated_bytes_total",
+                    "jvm_threads_live_threads", "jvm_classes_loaded_classes", "process_uptime_seconds")) {
+                assertTrue(text.contains("# TYPE " + jvm + " "), jvm + " missing:\n" + text);
+            }
+        }
+    }
+
     private static double value(String text, String series) {
         Matcher m = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(text);
         assertTrue(m.find(), "no " + series + " in\n" + text);

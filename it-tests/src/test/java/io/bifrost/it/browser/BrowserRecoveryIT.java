@@ -172,7 +172,7 @@ class BrowserRecoveryIT {
     private static long authenticated(URI gateway) throws Exception {
         String metrics = HTTP.send(HttpRequest.newBuilder(gateway.resolve("/metrics")).timeout(Duration.ofSeconds(10))
                 .build(), HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = Pattern.compile("(?m)^bifrost_sessions_authenticated (\\d+)$").matcher(metrics);
+        Matcher m = Pattern.compile("(?m)^bifrost_sessions_authenticated (\\d+)(\\.0)?$").matcher(metrics);
         assertTrue(m.find(), metrics);
         return Long.parseLong(m.group(1));
     }

@@ -58,6 +58,23 @@ class DevelopmentPageIT {
         assertEquals(404, answer.status(), answer.toString());
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"rebound.example", "rebound.example:3000", "127.example.com", "127.0.0.1.example.com:3000", "[::2]:3000"})
+    void loopbackRequestForAnotherHostNameGets404(String host) throws Exception {
+        // DNS rebinding: another site's name pointed at 127.0.0.1 reaches the gateway from this machine's browser.
+        RawHttp.Response answer = RawHttp.answer(gateway.uri(), "GET /test HTTP/1.1\r\nHost: " + host + "\r\n\r\n",
+                WAIT);
+        assertEquals(404, answer.status(), answer.toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"localhost", "localhost:3000", "127.0.0.1:3000", "[::1]:3000"})
+    void loopbackRequestForALoopbackNameGetsTheTestPage(String host) throws Exception {
+        RawHttp.Response answer = RawHttp.answer(gateway.uri(), "GET /test HTTP/1.1\r\nHost: " + host + "\r\n\r\n",
+                WAIT);
+        assertEquals(200, answer.status(), answer.toString());
+    }
+
     @Test
     void requestFromANonLoopbackAddressGets404() throws Exception {
         Optional<InetAddress> own = ownNonLoopbackAddress();
