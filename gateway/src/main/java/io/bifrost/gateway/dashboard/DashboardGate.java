@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import io.bifrost.gateway.config.Mode;
 import io.bifrost.gateway.http.JsonReply;
+import io.bifrost.gateway.http.Loopback;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -18,7 +19,8 @@ import io.helidon.webserver.http.ServerResponse;
 /**
  * Who may see the dashboard. With {@code BIFROST_DASHBOARD_TOKEN} set, only a request that carries it, as
  * {@code Authorization: Bearer <token>} or {@code ?token=<token>} (what a browser's event stream can send); without
- * it, nobody in production (404, as if there were no dashboard) and anyone in development. The comparison takes the
+ * it, nobody in production (404, as if there were no dashboard) and, in development, a browser on this machine only
+ * (the rule of {@code /test}). The comparison takes the
  * same time whatever the guess, and the token is never logged nor echoed.
  */
 final class DashboardGate {
@@ -47,7 +49,15 @@ final class DashboardGate {
     private boolean admit(ServerRequest req, ServerResponse res) {
         if (expected.isEmpty()) {
             if (mode == Mode.DEVELOPMENT) {
-                return true;
+                // Development is the default mode, often on 0.0.0.0: channel names are the app's, so only this
+                // machine sees them, as with /test.
+                if (Loopback.fromThisMachine(req)) {
+                    return true;
+                }
+                res.status(Status.FORBIDDEN_403).header(HeaderValues.CONTENT_TYPE_JSON)
+                        .send("{\"error\":\"in development the dashboard is served to a browser on this machine only;"
+                                + " set BIFROST_DASHBOARD_TOKEN to open it to others\"}");
+                return false;
             }
             res.status(Status.NOT_FOUND_404).header(HeaderValues.CONTENT_TYPE_JSON)
                     .send("{\"error\":\"no dashboard: set BIFROST_DASHBOARD_TOKEN to serve /dashboard in production\"}");

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
+import io.bifrost.gateway.Gateway;
+import io.bifrost.gateway.config.GatewayConfig;
 import io.bifrost.gateway.testkit.TestGateway;
 import io.bifrost.it.GatewayProcess;
 import org.junit.jupiter.api.AfterAll;
@@ -63,6 +65,19 @@ class DashboardGateIT {
     void withoutTheTokenSettingTheTryItTokensAre404() throws Exception {
         HttpResponse<String> answer = post(withoutToken.uri(), "/dashboard/try", Map.of(), "{\"channel\":\"c\"}");
         assertEquals(404, answer.statusCode(), answer.body());
+    }
+
+    @Test
+    void inDevelopmentWithoutATokenOnlyThisMachineSeesTheDashboard() throws Exception {
+        try (Gateway development = Gateway.start(GatewayConfig.embedded(TestGateway.SECRET))) {
+            assertEquals(200, get(development.uri(), "/dashboard", Map.of()).statusCode());
+            // Through a proxy the peer is the proxy's address: the forwarding header says it is not this machine.
+            HttpResponse<String> forwarded = get(development.uri(), "/dashboard",
+                    Map.of("X-Forwarded-For", "203.0.113.7"));
+            assertEquals(403, forwarded.statusCode(), forwarded.body());
+            assertEquals("{\"error\":\"in development the dashboard is served to a browser on this machine only;"
+                    + " set BIFROST_DASHBOARD_TOKEN to open it to others\"}", forwarded.body());
+        }
     }
 
     @ParameterizedTest(name = "{0}")
