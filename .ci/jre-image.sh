@@ -37,9 +37,7 @@ image_works() {
   docker run --rm --network none "$IMAGE" java -version >/dev/null 2>&1
 }
 
-if [ "$REBUILD" != "1" ] && docker image inspect "$IMAGE" >/dev/null 2>&1 \
-    && [ "$(docker image inspect --format '{{index .Config.Labels "org.bifrost.jre.source"}}' "$IMAGE")" = "$source_label" ] \
-    && image_works; then
+if image_is_current "$IMAGE" org.bifrost.jre.source "$source_label"; then
   log "image $IMAGE already present and starts java, skipping build"
   exit 0
 fi

@@ -28,9 +28,7 @@ image_works() {
   docker run --rm --network none "$IMAGE" nginx -t >/dev/null 2>&1
 }
 
-if [ "$REBUILD" != "1" ] && docker image inspect "$IMAGE" >/dev/null 2>&1 \
-    && [ "$(docker image inspect --format '{{index .Config.Labels "org.bifrost.nginx.source"}}' "$IMAGE")" = "$source_label" ] \
-    && image_works; then
+if image_is_current "$IMAGE" org.bifrost.nginx.source "$source_label"; then
   log "image $IMAGE already present and starts nginx, skipping build"
   exit 0
 fi

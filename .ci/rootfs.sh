@@ -23,6 +23,14 @@ copy_libs_of() {
   done < <(ldd "$file" 2>/dev/null | awk '/=> \// {print $3} /^[[:space:]]*\// {print $1}')
 }
 
+# image_is_current IMAGE LABEL SOURCE: IMAGE exists, was made from SOURCE (its LABEL says so) and image_works (the
+# caller's check) passes in it. REBUILD=1 says no.
+image_is_current() {
+  [ "${REBUILD:-}" != "1" ] && docker image inspect "$1" >/dev/null 2>&1 \
+    && [ "$(docker image inspect --format "{{index .Config.Labels \"$2\"}}" "$1")" = "$3" ] \
+    && image_works
+}
+
 # base_etc ROOTFS PASSWD_LINES GROUP_LINES: a minimal /etc (user and host look-ups) and a sticky /tmp.
 base_etc() {
   local root=$1
