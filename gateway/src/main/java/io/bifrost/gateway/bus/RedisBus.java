@@ -22,7 +22,7 @@ import io.bifrost.gateway.ops.Stats;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 
 /**
- * The cluster bus, on one Redis: every broadcast is one script call that assigns its position, appends it to the
+ * The cluster bus, on one Redis (or a Redis Cluster, see {@link RedisLink} and {@link RedisKeys}): every broadcast is one script call that assigns its position, appends it to the
  * channel's history and publishes it on {@code <prefix>ch:<channel>}; each instance subscribes to exactly the
  * channels its own sockets hold and hands what arrives to its hub in offset order, healing any gap from history.
  *
@@ -61,7 +61,7 @@ public final class RedisBus implements Bus {
         this.stats = stats;
         this.recovery = recovery;
         this.settings = settings;
-        this.keys = new RedisKeys(settings.prefix());
+        this.keys = new RedisKeys(settings.prefix(), settings.cluster());
         this.link = new RedisLink(settings);
         RedisHistory history = new RedisHistory(link, keys, recovery.historyAge().toMillis());
         this.relay = new Relay(hub, history, stats, task -> Thread.ofVirtual().name("bifrost-relay").start(task));
@@ -69,23 +69,30 @@ public final class RedisBus implements Bus {
         this.counts = new ClusterCounts(link, keys, settings.instanceId(), hub, localConnected,
                 subscriptions::channels);
         this.marks = new BehindMarks(link, keys, settings.instanceId(), hub.backlog());
-        String pubsubPrefix = keys.pubsubPrefix();
         link.pubsub().addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(String channel, byte[] message) {
-                if (channel.startsWith(pubsubPrefix)) {
-                    Delivery delivery = Envelope.decode(channel.substring(pubsubPrefix.length()), message);
-                    if (delivery != null) {
-                        relay.received(delivery);
-                    }
-                }
+                receive(channel, message);
+            }
+
+            @Override
+            public void smessage(String shardChannel, byte[] message) {
+                receive(shardChannel, message);
             }
 
             @Override
             public void subscribed(String channel, long count) {
-                if (channel.startsWith(pubsubPrefix)) {
-                    relay.subscribed(channel.substring(pubsubPrefix.length()));
-                }
+                confirmed(channel);
+            }
+
+            @Override
+            public void ssubscribed(String shardChannel, long count) {
+                confirmed(shardChannel);
+            }
+
+            @Override
+            public void sunsubscribed(String shardChannel, long count) {
+                subscriptions.droppedByRedis(shardChannel);
             }
         });
         this.maintenance = daemonScheduler("bifrost-redis-" + settings.instanceId());
@@ -220,9 +227,27 @@ public final class RedisBus implements Bus {
         link.close();
     }
 
+    private void receive(String pubsub, byte[] message) {
+        String channel = keys.channelOf(pubsub);
+        if (channel != null) {
+            Delivery delivery = Envelope.decode(channel, message);
+            if (delivery != null) {
+                relay.received(delivery);
+            }
+        }
+    }
+
+    private void confirmed(String pubsub) {
+        String channel = keys.channelOf(pubsub);
+        if (channel != null) {
+            relay.subscribed(channel);
+        }
+    }
+
     private void tick() {
         try {
             counts.flush();
+            subscriptions.resubscribeDropped();
             // Every second while up; every tick while down, to be back as soon as Redis is.
             if (++ticks % HEARTBEAT_TICKS == 0 || !link.up()) {
                 heartbeat();
@@ -242,7 +267,7 @@ public final class RedisBus implements Bus {
     private void heartbeat() {
         try {
             counts.heartbeat();
-            if (!link.up() && link.pubsub().isOpen() && subscriptions.resubscribe()) {
+            if (!link.up() && (link.cluster() || link.pubsub().isOpen()) && subscriptions.resubscribe()) {
                 // Redis may have restarted empty: every count this instance holds is rewritten before broadcasts are
                 // taken again, so their deliveries are right from the first one.
                 counts.markAllDirty();
