@@ -89,8 +89,11 @@ final class RedisLink implements AutoCloseable {
             RedisClusterClient cluster = RedisClusterClient.create(resources, uris);
             cluster.setOptions(ClusterClientOptions.builder()
                     .autoReconnect(true)
-                    // Never queue commands while disconnected: a broadcast then fails at once (503) instead of piling up.
-                    .disconnectedBehavior(reject)
+                    // Node connections open lazily (the first command to a node, a node after a failover): rejecting
+                    // commands while one connects would refuse broadcasts to a healthy cluster. Held instead, each at
+                    // most the command timeout; a broadcast is still refused at once while this instance knows it is
+                    // down (see RedisBus.publish).
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
                     .requestQueueSize(100_000)
                     .timeoutOptions(timeouts)
                     .socketOptions(sockets)
@@ -133,6 +136,7 @@ final class RedisLink implements AutoCloseable {
                 StatefulRedisClusterConnection<String, byte[]> connection = cluster.connect(codec);
                 this.commandsConnection = connection;
                 this.commands = connection.async();
+
             } else {
                 RedisClient single = (RedisClient) client;
                 this.pubsub = single.connectPubSub(codec);
