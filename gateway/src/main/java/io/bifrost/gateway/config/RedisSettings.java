@@ -12,7 +12,7 @@ import java.util.Objects;
  *
  * @param url        {@code redis://} or {@code rediss://} (TLS), with user, password and database as hosted Redis
  *                   services hand them out; for a Redis Cluster, one or more seed nodes separated by commas; for
- *                   Sentinel, {@code redis-sentinel://host:port[,host:port...]/?sentinelMasterId=name}
+ *                   Sentinel, {@code redis-sentinel://host:port[,host:port...]#primary-name}
  * @param tlsVerify  how a {@code rediss://} server's certificate is checked
  * @param prefix     prefix of every Redis key and channel, so several apps can share one Redis
  * @param timeout    how long one Redis command may take before the broadcast waiting on it is refused (503)
@@ -72,7 +72,7 @@ public record RedisSettings(String url, TlsVerify tlsVerify, String prefix, Dura
         if (seeds.size() > 1 && !cluster) {
             throw new IllegalArgumentException("REDIS_URL lists " + seeds.size() + " URLs: that is a Redis Cluster's"
                     + " seed nodes, so set BIFROST_REDIS_CLUSTER=true (for Sentinel, list the sentinels inside one"
-                    + " redis-sentinel://host1:26379,host2:26379/?sentinelMasterId=name URL)");
+                    + " redis-sentinel://host1:26379,host2:26379#primary-name URL)");
         }
     }
 

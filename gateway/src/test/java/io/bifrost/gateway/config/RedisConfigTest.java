@@ -92,7 +92,7 @@ class RedisConfigTest {
                 () -> load(Map.of("REDIS_URL", "redis://10.0.0.1:7000,redis://10.0.0.2:7000")));
         assertEquals("REDIS_URL is not usable: REDIS_URL lists 2 URLs: that is a Redis Cluster's seed nodes, so set"
                 + " BIFROST_REDIS_CLUSTER=true (for Sentinel, list the sentinels inside one"
-                + " redis-sentinel://host1:26379,host2:26379/?sentinelMasterId=name URL)", e.getMessage());
+                + " redis-sentinel://host1:26379,host2:26379#primary-name URL)", e.getMessage());
     }
 
     @Test
