@@ -334,7 +334,8 @@ final class ClusterCounts {
     int total(String channel) throws BusUnavailableException {
         try {
             byte[] value = (keys.cluster() ? link.commands().get(keys.total(channel))
-                    : link.commands().hget(keys.totals(), channel)).get(link.settings().timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    : link.commands().hget(keys.totals(), channel))
+                    .get(link.settings().timeout().toMillis(), TimeUnit.MILLISECONDS);
             return value == null ? 0 : Integer.parseInt(RedisLink.text(value));
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             throw new BusUnavailableException("Redis did not answer (" + RedisLink.rootMessage(e) + ")", e);

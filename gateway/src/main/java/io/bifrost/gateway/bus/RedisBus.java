@@ -22,9 +22,10 @@ import io.bifrost.gateway.ops.Stats;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 
 /**
- * The cluster bus, on one Redis (or a Redis Cluster, see {@link RedisLink} and {@link RedisKeys}): every broadcast is one script call that assigns its position, appends it to the
- * channel's history and publishes it on {@code <prefix>ch:<channel>}; each instance subscribes to exactly the
- * channels its own sockets hold and hands what arrives to its hub in offset order, healing any gap from history.
+ * The cluster bus, on one Redis (or a Redis Cluster or behind Sentinel: see {@link RedisLink} and {@link RedisKeys}):
+ * every broadcast is one script call that assigns its position, appends it to the channel's history and publishes it
+ * on the channel's pub/sub channel; each instance subscribes to exactly the channels its own sockets hold and hands
+ * what arrives to its hub in offset order, healing any gap from history.
  *
  * <p>The parts, each in its own class: {@link RedisLink} (connections, outage state, scripts),
  * {@link RedisSubscriptions} (which channels are subscribed), {@link Relay} (ordered delivery, healing, resuming),

@@ -81,7 +81,6 @@ final class RedisLink implements AutoCloseable {
         for (String seed : RedisSettings.seeds(settings.url())) {
             uris.add(uri(seed, settings));
         }
-        ClientOptions.DisconnectedBehavior reject = ClientOptions.DisconnectedBehavior.REJECT_COMMANDS;
         TimeoutOptions timeouts = TimeoutOptions.enabled(settings.timeout());
         SocketOptions sockets = SocketOptions.builder().connectTimeout(settings.timeout()).keepAlive(true).build();
         RedisCodec<String, byte[]> codec = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
@@ -108,8 +107,8 @@ final class RedisLink implements AutoCloseable {
             RedisClient single = RedisClient.create(resources, uris.getFirst());
             single.setOptions(ClientOptions.builder()
                     .autoReconnect(true)
-                    // Never queue commands while disconnected: a broadcast then fails at once (503) instead of piling up.
-                    .disconnectedBehavior(reject)
+                    // Never queue commands while disconnected: a broadcast then fails at once (503), not piling up.
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .requestQueueSize(100_000)
                     .timeoutOptions(timeouts)
                     .socketOptions(sockets)
