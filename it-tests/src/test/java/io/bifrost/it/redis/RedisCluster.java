@@ -152,6 +152,22 @@ public final class RedisCluster implements RedisServer {
     }
 
     /**
+     * @param pattern a glob
+     * @return the first non-empty {@code PUBSUB SHARDCHANNELS} reply of a running node, or an empty array's reply
+     */
+    public String shardChannels(String pattern) {
+        for (Node node : nodes) {
+            if (node.alive()) {
+                String reply = RedisServers.resp(node.port, "PUBSUB", "SHARDCHANNELS", pattern);
+                if (!reply.startsWith("*0")) {
+                    return reply;
+                }
+            }
+        }
+        return "*0\r\n";
+    }
+
+    /**
      * @param key a key or sharded channel name
      * @return its slot, as the cluster computes it
      */
