@@ -31,6 +31,7 @@ import java.util.Map;
  * @param gatewayJvmOptions extra JVM flags for the gateways
  * @param gatewayEnv       extra environment for the gateways (e.g. BIFROST_HISTORY_SIZE=0)
  * @param redis            single-instance scenarios run with REDIS_URL set, as users deploy
+ * @param redisShards      0 for one Redis; N for a Redis Cluster of N primaries (BIFROST_REDIS_CLUSTER=true)
  * @param sendQueueBytes   BIFROST_SEND_QUEUE_BYTES for the gateways, or 0 for their default
  * @param sourceAddresses  local addresses to spread sockets over (127.0.0.1, .2, ...); 0 picks as many as needed
  * @param maxConnecting    handshakes in progress at most while connecting
@@ -43,7 +44,7 @@ import java.util.Map;
 record Options(Scenario scenario, int sockets, int channels, double rate, int inflight, int payload, double duration,
                double warmup, double hold, int runs, int maxBroadcasts, int instances, Path out, Path workDir,
                Path gatewayJar, Path java, String gatewayCpus, List<String> gatewayJvmOptions,
-               Map<String, String> gatewayEnv, boolean redis, long sendQueueBytes,
+               Map<String, String> gatewayEnv, boolean redis, int redisShards, long sendQueueBytes,
                int sourceAddresses, int maxConnecting, boolean probe, int probeRounds, boolean jfr, double waitQuiet,
                String command) {
 
@@ -70,6 +71,7 @@ record Options(Scenario scenario, int sockets, int channels, double rate, int in
               --gateway-env "K=V ..." extra environment for the gateways, e.g. "BIFROST_HISTORY_SIZE=0"
               --redis              fanout, fanout-paced, channels, idle: the gateway on a Redis (REDIS_URL), as
                                    users deploy it; cross always is
+              --redis-shards N     the Redis is a Redis Cluster of N primaries (3 or more), sharded pub/sub
               --send-queue-bytes N BIFROST_SEND_QUEUE_BYTES for the gateways
               --source-addresses N spread sockets over 127.0.0.1..N (default: as many as the port range needs)
               --max-connecting N   handshakes in progress at most (default 256)
@@ -126,6 +128,7 @@ record Options(Scenario scenario, int sockets, int channels, double rate, int in
                 List.copyOf(jvm),
                 environment(v.text("--gateway-env", "")),
                 given.containsKey("--redis"),
+                v.integer("--redis-shards", 0, 0, 16),
                 v.integer("--send-queue-bytes", 0, 0, Integer.MAX_VALUE),
                 v.integer("--source-addresses", 0, 0, 250),
                 v.integer("--max-connecting", 256, 1, 100_000),
@@ -183,6 +186,7 @@ record Options(Scenario scenario, int sockets, int channels, double rate, int in
         m.put("gateway_jvm_options", gatewayJvmOptions);
         m.put("gateway_env", gatewayEnv);
         m.put("redis", redis || scenario == Scenario.CROSS);
+        m.put("redis_shards", redisShards);
         m.put("send_queue_bytes", sendQueueBytes == 0 ? "default" : sendQueueBytes);
         m.put("source_addresses", sourceAddresses == 0 ? "auto" : sourceAddresses);
         m.put("max_connecting", maxConnecting);

@@ -61,7 +61,14 @@ final class Rig implements AutoCloseable {
             if (options.sendQueueBytes() > 0) {
                 env.put("BIFROST_SEND_QUEUE_BYTES", String.valueOf(options.sendQueueBytes()));
             }
-            if (withRedis) {
+            if (withRedis && options.redisShards() > 0) {
+                List<ServerProcess> shards = ServerProcess.redisCluster(options.gatewayCpus(), runDir,
+                        options.redisShards());
+                rig.servers.addAll(shards);
+                env.put("REDIS_URL", String.join(",", shards.stream().map(r -> "redis://127.0.0.1:" + r.port())
+                        .toList()));
+                env.put("BIFROST_REDIS_CLUSTER", "true");
+            } else if (withRedis) {
                 ServerProcess redis = ServerProcess.redis(options.gatewayCpus(), runDir);
                 rig.servers.add(redis);
                 env.put("REDIS_URL", "redis://127.0.0.1:" + redis.port());

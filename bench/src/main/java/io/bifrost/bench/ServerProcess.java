@@ -87,6 +87,60 @@ final class ServerProcess implements AutoCloseable {
         return redis;
     }
 
+    /**
+     * Starts a Redis Cluster of {@code primaries} nodes (no replicas) and joins it with redis-cli.
+     */
+    static List<ServerProcess> redisCluster(String cpus, Path runDir, int primaries)
+            throws IOException, InterruptedException {
+        if (primaries < 3) {
+            throw new IllegalArgumentException("--redis-shards " + primaries + ": a Redis Cluster needs 3 or more");
+        }
+        List<ServerProcess> nodes = new ArrayList<>();
+        List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+        for (int i = 0; i < primaries; i++) {
+            int port = freePort();
+            List<String> command = new ArrayList<>(pin(cpus));
+            command.addAll(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
+                    "--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
+                    "--save", "", "--appendonly", "no", "--protected-mode", "no"));
+            Path log = runDir.resolve("redis-" + port + ".log");
+            ServerProcess node = new ServerProcess("redis-" + i, new ProcessBuilder(command).directory(runDir.toFile())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start(), port, log);
+            nodes.add(node);
+            node.awaitRedis(Duration.ofSeconds(20));
+            create.add("127.0.0.1:" + port);
+        }
+        create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+        Path log = runDir.resolve("redis-cli-create.log");
+        Process cli = new ProcessBuilder(create).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!cli.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || cli.exitValue() != 0) {
+            cli.destroyForcibly();
+            nodes.forEach(ServerProcess::close);
+            throw new IllegalStateException("redis-cli --cluster create failed: " + Files.readString(log));
+        }
+        // Every node must agree the cluster is whole before gateways connect.
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        for (ServerProcess node : nodes) {
+            while (true) {
+                Process info = new ProcessBuilder("redis-cli", "-p", String.valueOf(node.port), "cluster", "info")
+                        .redirectErrorStream(true).start();
+                String text = new String(info.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                info.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+                if (text.contains("cluster_state:ok")) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    nodes.forEach(ServerProcess::close);
+                    throw new IllegalStateException("the Redis Cluster is not ok: " + text);
+                }
+                Thread.sleep(100);
+            }
+        }
+        System.err.println("bench: redis cluster of " + primaries + " primaries on ports "
+                + nodes.stream().map(n -> String.valueOf(n.port)).toList());
+        return nodes;
+    }
+
     private static List<String> pin(String cpus) {
         return cpus == null || cpus.isBlank() ? List.of() : List.of("taskset", "-c", cpus);
     }

@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BackpressureClusterIT {
     private static final Limits LIMITS = Limits.DEFAULTS.withMaxBacklog(10).withBacklogWait(Duration.ofMillis(400));
 
-    private static RedisServer redis;
+    static RedisServer redis;
 
     @BeforeAll
     static void startRedis() {

@@ -49,7 +49,7 @@ public final class Cluster implements AutoCloseable {
         try {
             for (int i = 0; i < size; i++) {
                 GatewayConfig config = tweak.apply(GatewayConfig.embedded(TestGateway.SECRET)
-                        .withRedis(RedisSettings.of(redis.url(), "it-" + prefix + i).withPrefix(prefix)));
+                        .withRedis(settings(redis, "it-" + prefix + i).withPrefix(prefix)));
                 cluster.configs.add(config);
                 cluster.instances.add(Gateway.start(config));
             }
@@ -58,6 +58,16 @@ public final class Cluster implements AutoCloseable {
             throw e;
         }
         return cluster;
+    }
+
+    /**
+     * @param redis    a Redis or a Redis Cluster
+     * @param instance the instance's id
+     * @return the settings of an instance on it, in cluster mode on a cluster
+     */
+    public static RedisSettings settings(RedisServer redis, String instance) {
+        return new RedisSettings(redis.url(), RedisSettings.TlsVerify.FULL, RedisSettings.DEFAULT_PREFIX,
+                RedisSettings.DEFAULT_TIMEOUT, instance, redis.cluster());
     }
 
     /**
@@ -95,8 +105,8 @@ public final class Cluster implements AutoCloseable {
         retired.add(old);
         GatewayConfig config = configs.get(i);
         RedisSettings redis = config.redis().orElseThrow();
-        GatewayConfig fresh = config.withPort(0).withRedis(RedisSettings.of(redis.url(),
-                "it-" + prefix + i + "-r" + (++restarts)).withPrefix(redis.prefix()));
+        GatewayConfig fresh = config.withPort(0).withRedis(new RedisSettings(redis.url(), redis.tlsVerify(),
+                redis.prefix(), redis.timeout(), "it-" + prefix + i + "-r" + (++restarts), redis.cluster()));
         Gateway started = Gateway.start(fresh);
         instances.set(i, started);
         return started;

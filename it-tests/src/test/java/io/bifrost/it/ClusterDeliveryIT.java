@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Redis never see each other.
  */
 class ClusterDeliveryIT {
-    private static RedisServer redis;
+    static RedisServer redis;
 
     @BeforeAll
     static void startRedis() {

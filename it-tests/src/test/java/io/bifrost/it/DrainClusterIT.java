@@ -37,7 +37,7 @@ class DrainClusterIT {
 
     @Test
     void sigtermDrainsOneInstanceAndEverySocketCarriesOnOnTheSurvivor(@TempDir Path dir) throws Exception {
-        try (RedisServer redis = RedisServer.start();
+        try (RedisServer redis = newRedis();
              GatewayProcess drained = GatewayProcess.start(env(redis, "drained"), dir);
              GatewayProcess survivor = GatewayProcess.start(env(redis, "survivor"), dir)) {
             URI[] instances = {drained.uri(), survivor.uri()};
@@ -92,8 +92,14 @@ class DrainClusterIT {
         }
     }
 
+    /** @return the Redis the instances share (a subclass drains on a Redis Cluster) */
+    RedisServer newRedis() {
+        return RedisServer.start();
+    }
+
     private static Map<String, String> env(RedisServer redis, String id) {
         return Map.of("JWT_SECRET", TestGateway.SECRET, "BIFROST_ENV", "production", "REDIS_URL", redis.url(),
+                "BIFROST_REDIS_CLUSTER", String.valueOf(redis.cluster()),
                 "BIFROST_INSTANCE_ID", id, "BIFROST_DRAIN_SECONDS", String.valueOf(DRAIN_SECONDS));
     }
 

@@ -49,7 +49,12 @@ class RedisOutageIT {
 
     @BeforeEach
     void startRedis() {
-        redis = RedisServer.start();
+        redis = newRedis();
+    }
+
+    /** @return the Redis the test breaks (a subclass runs the same outages on a Redis Cluster) */
+    RedisServer newRedis() {
+        return RedisServer.start();
     }
 
     @AfterEach

@@ -8,8 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -27,6 +29,11 @@ import io.lettuce.core.ScriptOutputType;
  * instance heartbeats into a sorted set scored by Redis's clock; the first live instance to see one stale for
  * {@link #STALE} takes its counts out of the totals. A counts hash found missing (Redis restarted, or this instance
  * was taken for dead during a long pause) is rewritten whole.
+ *
+ * <p>On a Redis Cluster the totals cannot live in one hash (a broadcast's script runs on its channel's slot): each
+ * channel has a counter of its total and a hash of its count per instance, both in its slot, and each change is one
+ * script there; the instance's own hash only lists its channels, so that a dead instance can be taken out channel by
+ * channel.
  */
 final class ClusterCounts {
     private static final System.Logger LOG = System.getLogger(ClusterCounts.class.getName());
@@ -55,6 +62,56 @@ final class ClusterCounts {
               end
             end
             return 1
+            """);
+    // On a cluster. KEYS: this instance's counts. ARGV: channel, count, ... Keeps the list of its channels.
+    private static final Script INDEX = new Script("""
+            redis.call('HSET', KEYS[1], '_', '1')
+            for i = 1, #ARGV, 2 do
+              if tonumber(ARGV[i + 1]) > 0 then
+                redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+              else
+                redis.call('HDEL', KEYS[1], ARGV[i])
+              end
+            end
+            return 1
+            """);
+    // On a cluster. KEYS: the channel's per-instance counts, its total. ARGV: instance, count (-1: take it out).
+    private static final Script CHANNEL = new Script("""
+            local old = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+            local new = math.max(0, tonumber(ARGV[2]))
+            if new == old then
+              return 0
+            end
+            if new > 0 then
+              redis.call('HSET', KEYS[1], ARGV[1], new)
+            else
+              redis.call('HDEL', KEYS[1], ARGV[1])
+            end
+            if redis.call('INCRBY', KEYS[2], new - old) <= 0 then
+              redis.call('DEL', KEYS[2])
+            end
+            return 1
+            """);
+    // On a cluster. KEYS: instances, the dead instance's counts, connected, reports. ARGV: its id, stale ms.
+    // Returns {0} if it is alive after all, else {1, its channels...}, having taken it out of the instances.
+    private static final Script BURY_INDEX = new Script("""
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            local seen = redis.call('ZSCORE', KEYS[1], ARGV[1])
+            if seen and tonumber(seen) > now - tonumber(ARGV[2]) then
+              return {0}
+            end
+            local out = {1}
+            for _, field in ipairs(redis.call('HKEYS', KEYS[2])) do
+              if field ~= '_' then
+                table.insert(out, field)
+              end
+            end
+            redis.call('DEL', KEYS[2])
+            redis.call('ZREM', KEYS[1], ARGV[1])
+            redis.call('HDEL', KEYS[3], ARGV[1])
+            redis.call('HDEL', KEYS[4], ARGV[1])
+            return out
             """);
     // KEYS: instances, this instance's counts, connected, reports. ARGV: id, connected, stale ms, report.
     // Returns {1 if the counts hash existed, stale instance ids...}; the hash exists from then on (its alive mark).
@@ -154,7 +211,12 @@ final class ClusterCounts {
                     args[2 * j] = RedisLink.bytes(chunk.get(j));
                     args[2 * j + 1] = RedisLink.bytes(Integer.toString(hub.count(chunk.get(j))));
                 }
-                link.run(FLUSH, ScriptOutputType.INTEGER, new String[] {keys.counts(instance), keys.totals()}, args);
+                if (keys.cluster()) {
+                    flushSharded(chunk, args);
+                } else {
+                    link.run(FLUSH, ScriptOutputType.INTEGER, new String[] {keys.counts(instance), keys.totals()},
+                            args);
+                }
             }
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             // Try again on the next tick.
@@ -163,6 +225,21 @@ final class ClusterCounts {
             Thread.currentThread().interrupt();
             dirty.addAll(channels);
         }
+    }
+
+    // The instance's list first: a channel written but not listed could never be taken out when it dies.
+    private void flushSharded(List<String> chunk, byte[][] args)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        link.run(INDEX, ScriptOutputType.INTEGER, new String[] {keys.counts(instance)}, args);
+        List<CompletableFuture<Object>> each = new ArrayList<>(chunk.size());
+        for (int j = 0; j < chunk.size(); j++) {
+            String channel = chunk.get(j);
+            each.add(link.runAsync(CHANNEL, ScriptOutputType.INTEGER,
+                    new String[] {keys.channelCounts(channel), keys.total(channel)}, RedisLink.bytes(instance),
+                    args[2 * j + 1]));
+        }
+        CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                .get(link.settings().timeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -203,12 +280,40 @@ final class ClusterCounts {
     }
 
     private void bury(String dead) throws ExecutionException, TimeoutException, InterruptedException {
+        if (keys.cluster()) {
+            if (burySharded(dead, STALE.toMillis())) {
+                LOG.log(Level.INFO, "instance " + dead + " stopped heartbeating; its sockets no longer count");
+            }
+            return;
+        }
         Long buried = link.run(BURY, ScriptOutputType.INTEGER,
                 new String[] {keys.instances(), keys.counts(dead), keys.connected(), keys.totals(), keys.reports()},
                 RedisLink.bytes(dead), RedisLink.bytes(Long.toString(STALE.toMillis())));
         if (buried != null && buried == 1) {
             LOG.log(Level.INFO, "instance " + dead + " stopped heartbeating; its sockets no longer count");
         }
+    }
+
+    // Out of the instances first, then out of each channel's counts (each in its own slot).
+    private boolean burySharded(String dead, long staleMillis)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        List<Object> out = link.run(BURY_INDEX, ScriptOutputType.MULTI,
+                new String[] {keys.instances(), keys.counts(dead), keys.connected(), keys.reports()},
+                RedisLink.bytes(dead),
+                RedisLink.bytes(Long.toString(staleMillis)));
+        if ((Long) out.getFirst() == 0) {
+            return false;
+        }
+        List<CompletableFuture<Object>> each = new ArrayList<>(out.size());
+        for (int i = 1; i < out.size(); i++) {
+            String channel = RedisLink.text(out.get(i));
+            each.add(link.runAsync(CHANNEL, ScriptOutputType.INTEGER,
+                    new String[] {keys.channelCounts(channel), keys.total(channel)}, RedisLink.bytes(dead),
+                    RedisLink.bytes("-1")));
+        }
+        CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                .get(link.settings().timeout().toMillis(), TimeUnit.MILLISECONDS);
+        return true;
     }
 
     private void readConnected() throws ExecutionException, TimeoutException, InterruptedException {
@@ -250,8 +355,9 @@ final class ClusterCounts {
      */
     int total(String channel) throws BusUnavailableException {
         try {
-            byte[] value = link.commands().hget(keys.totals(), channel)
-                    .get(link.settings().timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            byte[] value = (keys.cluster() ? link.commands().get(keys.total(channel))
+                    : link.commands().hget(keys.totals(), channel))
+                    .get(link.settings().timeout().toMillis(), TimeUnit.MILLISECONDS);
             return value == null ? 0 : Integer.parseInt(RedisLink.text(value));
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             throw new BusUnavailableException("Redis did not answer (" + RedisLink.rootMessage(e) + ")", e);
@@ -266,6 +372,10 @@ final class ClusterCounts {
      */
     void leaveCluster() {
         try {
+            if (keys.cluster()) {
+                burySharded(instance, -1);
+                return;
+            }
             link.run(BURY, ScriptOutputType.INTEGER,
                     new String[] {keys.instances(), keys.counts(instance), keys.connected(), keys.totals(),
                             keys.reports()},

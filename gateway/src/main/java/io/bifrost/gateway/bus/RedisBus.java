@@ -2,6 +2,7 @@ package io.bifrost.gateway.bus;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -27,9 +29,10 @@ import io.lettuce.core.ScanCursor;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 
 /**
- * The cluster bus, on one Redis: every broadcast is one script call that assigns its position, appends it to the
- * channel's history and publishes it on {@code <prefix>ch:<channel>}; each instance subscribes to exactly the
- * channels its own sockets hold and hands what arrives to its hub in offset order, healing any gap from history.
+ * The cluster bus, on one Redis (or a Redis Cluster or behind Sentinel: see {@link RedisLink} and {@link RedisKeys}):
+ * every broadcast is one script call that assigns its position, appends it to the channel's history and publishes it
+ * on the channel's pub/sub channel; each instance subscribes to exactly the channels its own sockets hold and hands
+ * what arrives to its hub in offset order, healing any gap from history.
  *
  * <p>The parts, each in its own class: {@link RedisLink} (connections, outage state, scripts),
  * {@link RedisSubscriptions} (which channels are subscribed), {@link Relay} (ordered delivery, healing, resuming),
@@ -69,7 +72,7 @@ public final class RedisBus implements Bus {
         this.stats = stats;
         this.recovery = recovery;
         this.settings = settings;
-        this.keys = new RedisKeys(settings.prefix());
+        this.keys = new RedisKeys(settings.prefix(), settings.cluster());
         this.link = new RedisLink(settings);
         RedisHistory history = new RedisHistory(link, keys, recovery.historyAge().toMillis());
         this.relay = new Relay(hub, history, stats, task -> Thread.ofVirtual().name("bifrost-relay").start(task));
@@ -77,23 +80,30 @@ public final class RedisBus implements Bus {
         this.counts = new ClusterCounts(link, keys, settings.instanceId(), hub, localConnected, report,
                 subscriptions::channels);
         this.marks = new BehindMarks(link, keys, settings.instanceId(), hub.backlog());
-        String pubsubPrefix = keys.pubsubPrefix();
         link.pubsub().addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(String channel, byte[] message) {
-                if (channel.startsWith(pubsubPrefix)) {
-                    Delivery delivery = Envelope.decode(channel.substring(pubsubPrefix.length()), message);
-                    if (delivery != null) {
-                        relay.received(delivery);
-                    }
-                }
+                receive(channel, message);
+            }
+
+            @Override
+            public void smessage(String shardChannel, byte[] message) {
+                receive(shardChannel, message);
             }
 
             @Override
             public void subscribed(String channel, long count) {
-                if (channel.startsWith(pubsubPrefix)) {
-                    relay.subscribed(channel.substring(pubsubPrefix.length()));
-                }
+                confirmed(channel);
+            }
+
+            @Override
+            public void ssubscribed(String shardChannel, long count) {
+                confirmed(shardChannel);
+            }
+
+            @Override
+            public void sunsubscribed(String shardChannel, long count) {
+                subscriptions.droppedByRedis(shardChannel);
             }
         });
         this.maintenance = daemonScheduler("bifrost-redis-" + settings.instanceId());
@@ -212,16 +222,20 @@ public final class RedisBus implements Bus {
     @Override
     public List<ChannelCount> topChannels(int n) throws BusUnavailableException {
         // HSCAN in pages, bounded: a dashboard's question must not become a long Redis command or an unbounded read.
+        // One Redis keeps the cluster's totals in one hash; a Redis Cluster keeps them per channel, in each channel's
+        // slot, so there the instances' own counts (one hash each, in one slot) are added up instead.
         TopChannels top = new TopChannels(n);
         try {
-            ScanCursor cursor = ScanCursor.INITIAL;
-            int pages = 0;
-            do {
-                MapScanCursor<String, byte[]> page = link.commands().hscan(keys.totals(), cursor,
-                        ScanArgs.Builder.limit(TOP_SCAN_PAGE)).get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
-                page.getMap().forEach((channel, count) -> top.offer(channel, Long.parseLong(RedisLink.text(count))));
-                cursor = page;
-            } while (!cursor.isFinished() && ++pages < TOP_SCAN_PAGES);
+            if (!keys.cluster()) {
+                scan(keys.totals(), TOP_SCAN_PAGES, top::offer);
+                return top.list();
+            }
+            Map<String, Long> sums = new HashMap<>();
+            int pagesEach = Math.max(1, TOP_SCAN_PAGES / Math.max(1, counts.connected().size()));
+            for (String instance : counts.connected().keySet()) {
+                scan(keys.counts(instance), pagesEach, (channel, sockets) -> sums.merge(channel, sockets, Long::sum));
+            }
+            sums.forEach(top::offer);
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             throw new BusUnavailableException("Redis did not answer (" + RedisLink.rootMessage(e) + ")", e);
         } catch (InterruptedException e) {
@@ -229,6 +243,23 @@ public final class RedisBus implements Bus {
             throw new BusUnavailableException("interrupted", e);
         }
         return top.list();
+    }
+
+    // Calls back each field of a hash of counts (the alive mark '_' left out), at most maxPages pages of it.
+    private void scan(String hash, int maxPages, BiConsumer<String, Long> each)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        ScanCursor cursor = ScanCursor.INITIAL;
+        int pages = 0;
+        do {
+            MapScanCursor<String, byte[]> page = link.commands().hscan(hash, cursor,
+                    ScanArgs.Builder.limit(TOP_SCAN_PAGE)).get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            page.getMap().forEach((field, count) -> {
+                if (!field.equals("_")) {
+                    each.accept(field, Long.parseLong(RedisLink.text(count)));
+                }
+            });
+            cursor = page;
+        } while (!cursor.isFinished() && ++pages < maxPages);
     }
 
     @Override
@@ -257,9 +288,27 @@ public final class RedisBus implements Bus {
         link.close();
     }
 
+    private void receive(String pubsub, byte[] message) {
+        String channel = keys.channelOf(pubsub);
+        if (channel != null) {
+            Delivery delivery = Envelope.decode(channel, message);
+            if (delivery != null) {
+                relay.received(delivery);
+            }
+        }
+    }
+
+    private void confirmed(String pubsub) {
+        String channel = keys.channelOf(pubsub);
+        if (channel != null) {
+            relay.subscribed(channel);
+        }
+    }
+
     private void tick() {
         try {
             counts.flush();
+            subscriptions.resubscribeDropped();
             // Every second while up; every tick while down, to be back as soon as Redis is.
             if (++ticks % HEARTBEAT_TICKS == 0 || !link.up()) {
                 heartbeat();
@@ -279,7 +328,7 @@ public final class RedisBus implements Bus {
     private void heartbeat() {
         try {
             counts.heartbeat();
-            if (!link.up() && link.pubsub().isOpen() && subscriptions.resubscribe()) {
+            if (!link.up() && (link.cluster() || link.pubsub().isOpen()) && subscriptions.resubscribe()) {
                 // Redis may have restarted empty: every count this instance holds is rewritten before broadcasts are
                 // taken again, so their deliveries are right from the first one.
                 counts.markAllDirty();

@@ -3,7 +3,10 @@ package io.bifrost.gateway.bus;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -15,6 +18,7 @@ import javax.net.ssl.SSLHandshakeException;
 
 import io.bifrost.gateway.config.RedisSettings;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
@@ -26,8 +30,14 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.SslVerifyMode;
 import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
@@ -36,7 +46,13 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 
 /**
- * The two connections to Redis (commands and pub/sub), whether they are usable, and how scripts are run on them.
+ * The two connections to Redis (commands and pub/sub), whether they are usable, and how scripts are run on them: the
+ * commands the bus needs, on one Redis (or a primary found through Sentinel) or on a Redis Cluster.
+ *
+ * <p>On a cluster, commands and scripts go to the primary of their first key's slot, and channels are subscribed with
+ * sharded pub/sub ({@code SSUBSCRIBE}) on a connection to the primary that owns each channel's slot (Lettuce keeps one
+ * per node and hands their messages to this connection's listeners); the topology is refreshed periodically and on
+ * redirects and reconnects, so slots that moved are followed.
  *
  * <p>Commands are rejected while disconnected (never queued without bound) and time out after
  * {@link RedisSettings#timeout()}, so a broadcast is refused with 503 rather than accepted and lost. Lettuce
@@ -51,9 +67,13 @@ final class RedisLink implements AutoCloseable {
 
     private final RedisSettings settings;
     private final ClientResources resources;
-    private final RedisClient client;
+    /** How often a cluster's topology is read again, and at least how far apart a redirect or reconnect triggers it. */
+    private static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(1);
+
+    private final AbstractRedisClient client;
     private final StatefulRedisPubSubConnection<String, byte[]> pubsub;
-    private final StatefulRedisConnection<String, byte[]> commands;
+    private final StatefulConnection<String, byte[]> commandsConnection;
+    private final RedisClusterAsyncCommands<String, byte[]> commands;
     private final AtomicLong reconnects = new AtomicLong();
     private volatile boolean up = true;
     private volatile String problem;
@@ -66,36 +86,74 @@ final class RedisLink implements AutoCloseable {
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(2)
                 .build();
-        RedisURI uri = RedisURI.create(settings.url());
-        uri.setTimeout(settings.timeout());
-        if (uri.isSsl()) {
-            uri.setVerifyPeer(switch (settings.tlsVerify()) {
-                case FULL -> SslVerifyMode.FULL;
-                case CA -> SslVerifyMode.CA;
-                case NONE -> SslVerifyMode.NONE;
-            });
+        List<RedisURI> uris = new ArrayList<>();
+        for (String seed : RedisSettings.seeds(settings.url())) {
+            uris.add(uri(seed, settings));
         }
-        this.client = RedisClient.create(resources, uri);
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                // Never queue commands while disconnected: a broadcast then fails at once (503) instead of piling up.
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .requestQueueSize(100_000)
-                .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(settings.timeout()).keepAlive(true).build())
-                .build());
-        // Only the loss is taken from Lettuce's events (see the class comment).
+        TimeoutOptions timeouts = TimeoutOptions.enabled(settings.timeout());
+        SocketOptions sockets = SocketOptions.builder().connectTimeout(settings.timeout()).keepAlive(true).build();
+        RedisCodec<String, byte[]> codec = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+        if (settings.cluster()) {
+            RedisClusterClient cluster = RedisClusterClient.create(resources, uris);
+            cluster.setOptions(ClusterClientOptions.builder()
+                    .autoReconnect(true)
+                    // Node connections open lazily (the first command to a node, a node after a failover): rejecting
+                    // commands while one connects would refuse broadcasts to a healthy cluster. Held instead, each at
+                    // most the command timeout; a broadcast is still refused at once while this instance knows it is
+                    // down (see RedisBus.publish).
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
+                    .requestQueueSize(100_000)
+                    .timeoutOptions(timeouts)
+                    .socketOptions(sockets)
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enablePeriodicRefresh(TOPOLOGY_REFRESH)
+                            .enableAllAdaptiveRefreshTriggers()
+                            .adaptiveRefreshTriggersTimeout(TOPOLOGY_REFRESH)
+                            .build())
+                    .build());
+            this.client = cluster;
+        } else {
+            RedisClient single = RedisClient.create(resources, uris.getFirst());
+            single.setOptions(ClientOptions.builder()
+                    .autoReconnect(true)
+                    // Never queue commands while disconnected: a broadcast then fails at once (503), not piling up.
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .requestQueueSize(100_000)
+                    .timeoutOptions(timeouts)
+                    .socketOptions(sockets)
+                    .build());
+            this.client = single;
+        }
+        // Only the loss is taken from Lettuce's events (see the class comment); on a cluster, any node's.
         client.addListener(new RedisConnectionStateListener() {
             @Override
             public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-                lost("connection lost");
+                // A connection closed on purpose (a cluster's topology reads, a node connection no longer needed) is
+                // no loss.
+                if (connection == null || !connection.isClosed()) {
+                    lost("connection lost");
+                }
             }
         });
-        RedisCodec<String, byte[]> codec = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
         try {
             long deadline = System.nanoTime() + START_PATIENCE.toNanos();
-            this.pubsub = patiently(() -> client.connectPubSub(codec), deadline);
-            this.commands = patiently(() -> client.connect(codec), deadline);
+            if (client instanceof RedisClusterClient cluster) {
+                StatefulRedisClusterPubSubConnection<String, byte[]> shards =
+                        patiently(() -> cluster.connectPubSub(codec), deadline);
+                // Sharded subscriptions live on per-node connections: their messages must reach our listener.
+                shards.setNodeMessagePropagation(true);
+                this.pubsub = shards;
+                StatefulRedisClusterConnection<String, byte[]> connection =
+                        patiently(() -> cluster.connect(codec), deadline);
+                this.commandsConnection = connection;
+                this.commands = connection.async();
+            } else {
+                RedisClient single = (RedisClient) client;
+                this.pubsub = patiently(() -> single.connectPubSub(codec), deadline);
+                StatefulRedisConnection<String, byte[]> connection = patiently(() -> single.connect(codec), deadline);
+                this.commandsConnection = connection;
+                this.commands = connection.async();
+            }
         } catch (RuntimeException e) {
             // Nothing else will ever stop these threads.
             client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
@@ -135,12 +193,72 @@ final class RedisLink implements AutoCloseable {
         return true;
     }
 
+    private static RedisURI uri(String seed, RedisSettings settings) {
+        RedisURI uri = RedisURI.create(seed);
+        uri.setTimeout(settings.timeout());
+        if (uri.isSsl()) {
+            uri.setVerifyPeer(switch (settings.tlsVerify()) {
+                case FULL -> SslVerifyMode.FULL;
+                case CA -> SslVerifyMode.CA;
+                case NONE -> SslVerifyMode.NONE;
+            });
+        }
+        return uri;
+    }
+
+    /**
+     * @return whether this is a Redis Cluster (sharded pub/sub, per-slot scripts)
+     */
+    boolean cluster() {
+        return client instanceof RedisClusterClient;
+    }
+
+    /**
+     * Subscribes to pub/sub channels: {@code SUBSCRIBE} on one Redis, {@code SSUBSCRIBE} per channel on a cluster (a
+     * sharded subscription names channels of one slot only).
+     *
+     * @return completes once Redis confirmed every one
+     */
+    CompletableFuture<Void> subscribe(String... names) {
+        if (!cluster()) {
+            return pubsub.async().subscribe(names).toCompletableFuture();
+        }
+        CompletableFuture<?>[] each = new CompletableFuture<?>[names.length];
+        for (int i = 0; i < names.length; i++) {
+            each[i] = pubsub.async().ssubscribe(names[i]).toCompletableFuture();
+        }
+        return CompletableFuture.allOf(each);
+    }
+
+    /**
+     * Unsubscribes from pub/sub channels, the way {@link #subscribe} subscribed them.
+     */
+    CompletableFuture<Void> unsubscribe(String... names) {
+        if (!cluster()) {
+            return pubsub.async().unsubscribe(names).toCompletableFuture();
+        }
+        CompletableFuture<?>[] each = new CompletableFuture<?>[names.length];
+        for (int i = 0; i < names.length; i++) {
+            each[i] = pubsub.async().sunsubscribe(names[i]).toCompletableFuture();
+        }
+        return CompletableFuture.allOf(each);
+    }
+
+    /**
+     * On a cluster, reads the topology again now (a sharded subscription was dropped because its slot moved).
+     */
+    void refreshTopology() {
+        if (client instanceof RedisClusterClient cluster) {
+            cluster.refreshPartitionsAsync();
+        }
+    }
+
     StatefulRedisPubSubConnection<String, byte[]> pubsub() {
         return pubsub;
     }
 
-    RedisAsyncCommands<String, byte[]> commands() {
-        return commands.async();
+    RedisClusterAsyncCommands<String, byte[]> commands() {
+        return commands;
     }
 
     RedisSettings settings() {
@@ -190,14 +308,28 @@ final class RedisLink implements AutoCloseable {
             throws ExecutionException, TimeoutException, InterruptedException {
         long timeout = settings.timeout().toMillis();
         try {
-            return commands.async().<T>evalsha(script.sha(), type, keys, args).get(timeout, TimeUnit.MILLISECONDS);
+            return commands.<T>evalsha(script.sha(), type, keys, args).get(timeout, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() == null || e.getCause().getMessage() == null
                     || !e.getCause().getMessage().startsWith("NOSCRIPT")) {
                 throw e;
             }
-            return commands.async().<T>eval(script.text(), type, keys, args).get(timeout, TimeUnit.MILLISECONDS);
+            return commands.<T>eval(script.text(), type, keys, args).get(timeout, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * Runs a script without waiting for it (the caller waits on many at once), loading it when Redis has not seen it.
+     */
+    <T> CompletableFuture<T> runAsync(Script script, ScriptOutputType type, String[] keys, byte[]... args) {
+        return commands.<T>evalsha(script.sha(), type, keys, args).toCompletableFuture()
+                .exceptionallyCompose(e -> {
+                    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                            ? e.getCause() : e;
+                    return cause.getMessage() != null && cause.getMessage().startsWith("NOSCRIPT")
+                            ? commands.<T>eval(script.text(), type, keys, args).toCompletableFuture()
+                            : CompletableFuture.failedFuture(cause);
+                });
     }
 
     static byte[] bytes(String text) {
@@ -228,7 +360,7 @@ final class RedisLink implements AutoCloseable {
     @Override
     public void close() {
         pubsub.close();
-        commands.close();
+        commandsConnection.close();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }

@@ -20,6 +20,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * UNSUBSCRIBE that fails (Redis unreachable) is remembered and issued again once Redis is back, after Lettuce has
  * re-subscribed everything it knew: the instance never stays subscribed to a channel no socket holds. A join while
  * Redis is unreachable is refused at once: a socket is told {@code subscribed} only once Redis confirmed it.
+ *
+ * <p>On a Redis Cluster a shard drops its sharded subscriptions when their slot moves to another shard (resharding,
+ * a failover): such a channel is subscribed again, wherever its slot lives now, on the next maintenance tick, and
+ * its relay catches up from history once Redis confirms.
  */
 final class RedisSubscriptions {
     private static final int CHUNK = 1000;
@@ -30,6 +34,8 @@ final class RedisSubscriptions {
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Integer> refs = new HashMap<>();
     private final Set<String> stale = new LinkedHashSet<>();
+    /** Channels still held whose subscription Redis dropped by itself (their slot moved). */
+    private final Set<String> dropped = new LinkedHashSet<>();
 
     RedisSubscriptions(RedisLink link, RedisKeys keys, Relay relay) {
         this.link = link;
@@ -66,7 +72,7 @@ final class RedisSubscriptions {
     // SUBSCRIBE fails it.
     private void subscribe(String channel, CompletableFuture<Void> ready) {
         try {
-            link.pubsub().async().subscribe(keys.pubsub(channel)).toCompletableFuture()
+            link.subscribe(keys.pubsub(channel))
                     .whenComplete((ok, failure) -> {
                         if (failure != null) {
                             ready.completeExceptionally(failure);
@@ -99,7 +105,7 @@ final class RedisSubscriptions {
     // Under the lock. A failure (Redis unreachable, rejected) leaves the channel to be unsubscribed again later.
     private void unsubscribe(String channel) {
         try {
-            link.pubsub().async().unsubscribe(keys.pubsub(channel)).toCompletableFuture()
+            link.unsubscribe(keys.pubsub(channel))
                     .whenComplete((ok, failure) -> {
                         if (failure != null) {
                             markStale(channel);
@@ -132,10 +138,11 @@ final class RedisSubscriptions {
         lock.lock();
         try {
             List<String> held = new ArrayList<>(refs.keySet());
+            dropped.clear();
             for (int i = 0; i < held.size(); i += CHUNK) {
                 String[] chunk = held.subList(i, Math.min(held.size(), i + CHUNK)).stream().map(keys::pubsub)
                         .toArray(String[]::new);
-                confirmations.add(link.pubsub().async().subscribe(chunk).toCompletableFuture());
+                confirmations.add(link.subscribe(chunk));
             }
             retryStaleLocked();
         } catch (RuntimeException e) {
@@ -150,6 +157,71 @@ final class RedisSubscriptions {
         } catch (ExecutionException | TimeoutException e) {
             return false;
         }
+    }
+
+    /**
+     * Redis ended a subscription this instance did not end (on a cluster: the channel's slot moved to another shard).
+     * Called on Lettuce's event loop.
+     *
+     * @param pubsub the pub/sub channel's name
+     */
+    void droppedByRedis(String pubsub) {
+        String channel = keys.channelOf(pubsub);
+        if (channel == null) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (refs.containsKey(channel)) {
+                dropped.add(channel);
+            }
+        } finally {
+            lock.unlock();
+        }
+        link.refreshTopology();
+    }
+
+    /**
+     * Subscribes again, where their slots live now, the channels whose subscriptions Redis dropped. Called every
+     * maintenance tick; one that fails is tried again on the next.
+     */
+    void resubscribeDropped() {
+        lock.lock();
+        try {
+            if (dropped.isEmpty()) {
+                return;
+            }
+            List<String> again = new ArrayList<>(dropped);
+            dropped.clear();
+            for (String channel : again) {
+                if (!refs.containsKey(channel)) {
+                    continue;
+                }
+                try {
+                    link.subscribe(keys.pubsub(channel)).whenComplete((ok, failure) -> {
+                        if (failure != null) {
+                            redo(channel);
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    dropped.add(channel);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void redo(String channel) {
+        lock.lock();
+        try {
+            if (refs.containsKey(channel)) {
+                dropped.add(channel);
+            }
+        } finally {
+            lock.unlock();
+        }
+        link.refreshTopology();
     }
 
     /**

@@ -195,7 +195,13 @@ public final class EnvironmentConfig {
             instanceId = base + "-" + HexFormat.of().formatHex(randomBytes(3));
         }
         try {
-            return Optional.of(new RedisSettings(url.trim(), verify, prefix, timeout, instanceId.trim()));
+            String clusterRaw = env.getOrDefault("BIFROST_REDIS_CLUSTER", "false").trim().toLowerCase(Locale.ROOT);
+            if (!clusterRaw.equals("true") && !clusterRaw.equals("false")) {
+                throw new ConfigException("BIFROST_REDIS_CLUSTER is '" + clusterRaw + "'; use true (REDIS_URL names a"
+                        + " Redis Cluster's nodes) or false");
+            }
+            return Optional.of(new RedisSettings(url.trim(), verify, prefix, timeout, instanceId.trim(),
+                    clusterRaw.equals("true")));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("REDIS_URL is not usable: " + e.getMessage());
         }

@@ -75,6 +75,53 @@ class RedisConfigTest {
         assertFalse(load(Map.of("REDIS_URL", "rediss://user:hunter2@h:6380")).toString().contains("hunter2"));
     }
 
+    @Test
+    void severalSeedUrlsWithClusterTrueSelectClusterMode() throws Exception {
+        RedisSettings redis = load(Map.of("REDIS_URL", "redis://10.0.0.1:7000, redis://10.0.0.2:7000",
+                "BIFROST_REDIS_CLUSTER", "true")).redis().orElseThrow();
+
+        assertTrue(redis.cluster());
+        assertEquals(java.util.List.of("redis://10.0.0.1:7000", "redis://10.0.0.2:7000"), RedisSettings.seeds(redis.url()));
+        assertEquals("redis://10.0.0.1:7000,redis://10.0.0.2:7000 (cluster), prefix bifrost:, instance "
+                + redis.instanceId(), redis.toString());
+    }
+
+    @Test
+    void severalSeedUrlsWithoutClusterModeNameTheSettingToSet() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> load(Map.of("REDIS_URL", "redis://10.0.0.1:7000,redis://10.0.0.2:7000")));
+        assertEquals("REDIS_URL is not usable: REDIS_URL lists 2 URLs: that is a Redis Cluster's seed nodes, so set"
+                + " BIFROST_REDIS_CLUSTER=true (for Sentinel, list the sentinels inside one"
+                + " redis-sentinel://host1:26379,host2:26379#primary-name URL)", e.getMessage());
+    }
+
+    @Test
+    void clusterFlagOtherThanTrueOrFalseIsRefused() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> load(Map.of("REDIS_URL", "redis://h:1", "BIFROST_REDIS_CLUSTER", "yes")));
+        assertEquals("BIFROST_REDIS_CLUSTER is 'yes'; use true (REDIS_URL names a Redis Cluster's nodes) or false",
+                e.getMessage());
+    }
+
+    @Test
+    void sentinelUrlIsOneUrlAndNeverPrintsItsPassword() throws Exception {
+        RedisSettings redis = load(Map.of("REDIS_URL",
+                "redis-sentinel://:hunter2@s1:26379,s2:26379#mymaster")).redis().orElseThrow();
+
+        assertTrue(redis.sentinel());
+        assertFalse(redis.cluster());
+        assertEquals(1, RedisSettings.seeds(redis.url()).size());
+        assertFalse(redis.toString().contains("hunter2"), redis.toString());
+        assertTrue(redis.toString().startsWith("redis-sentinel://s1:26379,s2:26379"), redis.toString());
+    }
+
+    @Test
+    void sentinelUrlInClusterModeIsRefused() {
+        ConfigException e = assertThrows(ConfigException.class, () -> load(Map.of("REDIS_URL",
+                "redis-sentinel://s1:26379#mymaster", "BIFROST_REDIS_CLUSTER", "true")));
+        assertTrue(e.getMessage().contains("unset BIFROST_REDIS_CLUSTER"), e.getMessage());
+    }
+
     private GatewayConfig load(Map<String, String> env) throws ConfigException {
         Map<String, String> all = new HashMap<>(env);
         all.put("JWT_SECRET", SECRET);

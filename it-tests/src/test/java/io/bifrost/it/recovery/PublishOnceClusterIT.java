@@ -50,7 +50,7 @@ class PublishOnceClusterIT {
     private static final String DUPLICATE = "{\"message\":\"Success\",\"deliveries\":0,\"duplicate\":true}";
     private static final Duration QUIET = Duration.ofMillis(300);
 
-    private static RedisServer redis;
+    static RedisServer redis;
 
     @BeforeAll
     static void startRedis() {

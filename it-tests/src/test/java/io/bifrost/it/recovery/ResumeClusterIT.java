@@ -51,7 +51,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ResumeClusterIT {
     private static final Duration QUIET = Duration.ofMillis(300);
 
-    private static RedisServer redis;
+    static RedisServer redis;
 
     @BeforeAll
     static void startRedis() {

@@ -41,6 +41,13 @@ public interface RedisServer extends AutoCloseable {
     String command(String... args);
 
     /**
+     * @return whether {@link #url()} names a Redis Cluster's nodes (the gateway then needs BIFROST_REDIS_CLUSTER=true)
+     */
+    default boolean cluster() {
+        return false;
+    }
+
+    /**
      * @return "container" or "process"
      */
     String kind();
