@@ -23,9 +23,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class DashboardClusterIT {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
+    /** The Redis the two instances share: one Redis here, a Redis Cluster in a subclass. */
+    RedisServer newRedis() {
+        return RedisServer.start();
+    }
+
     @Test
     void eachInstanceShowsTheOthersWithTheirSocketsAndADrainingOneAsDrainingThenGone() throws Exception {
-        try (RedisServer redis = RedisServer.start();
+        try (RedisServer redis = newRedis();
              Cluster cluster = Cluster.start(redis, 2, RedisSettings.DEFAULT_PREFIX + "dash:", c -> c);
              WsClient a1 = TestGateway.subscriber(cluster.get(0), "news");
              WsClient a2 = TestGateway.subscriber(cluster.get(0), "news", "sport");
