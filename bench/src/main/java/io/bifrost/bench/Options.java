@@ -47,6 +47,8 @@ record Options(Scenario scenario, int sockets, int channels, double rate, int in
                Map<String, String> gatewayEnv, boolean redis, int redisShards, long sendQueueBytes,
                int sourceAddresses, int maxConnecting, boolean probe, int probeRounds, boolean jfr, double waitQuiet,
                String command) {
+    /** Options without a value. */
+    private static final List<String> FLAGS = List.of("--jfr", "--no-probe", "--redis");
 
     static final String USAGE = """
             usage: bin/bench <scenario> [options]
@@ -87,10 +89,9 @@ record Options(Scenario scenario, int sockets, int channels, double rate, int in
         }
         Scenario scenario = Scenario.of(args[0]);
         Map<String, String> given = new LinkedHashMap<>();
-        List<String> flags = List.of("--jfr", "--no-probe", "--redis");
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
-            if (flags.contains(a)) {
+            if (FLAGS.contains(a)) {
                 given.put(a, "true");
                 continue;
             }
@@ -199,7 +200,7 @@ record Options(Scenario scenario, int sockets, int channels, double rate, int in
 
     private static final class Values {
         private final Map<String, String> given;
-        private final java.util.Set<String> known = new java.util.HashSet<>(List.of("--jfr", "--no-probe"));
+        private final java.util.Set<String> known = new java.util.HashSet<>(FLAGS);
 
         Values(Map<String, String> given) {
             this.given = given;
