@@ -28,11 +28,37 @@ import io.lettuce.core.cluster.SlotHash;
  * {@code SPUBLISH}, to the shard that owns them.
  */
 final class PublishScript {
+    // One channel's next position, appended to its history; both scripts' shared step. ARGV 5, 7, 8 and 11 as below.
+    private static final String APPEND = """
+            local function append(meta, hist, size, now)
+              local epoch = redis.call('HGET', meta, 'e')
+              local top = tonumber(redis.call('HGET', meta, 'o') or '0')
+              if not epoch or (size > 0 and top > 0 and redis.call('EXISTS', hist) == 0) then
+                -- The history is gone (expired, evicted, Redis restarted): positions start over in a new epoch,
+                -- noting where the old one ended so subscribers can tell nothing was lost in between.
+                if epoch then
+                  redis.call('HSET', meta, 'pe', epoch, 'pt', top)
+                else
+                  redis.call('HDEL', meta, 'pe', 'pt')
+                end
+                epoch = ARGV[5]
+                redis.call('HSET', meta, 'e', epoch, 'o', 0)
+                redis.call('DEL', hist)
+              end
+              local offset = redis.call('HINCRBY', meta, 'o', 1)
+              redis.call('PEXPIRE', meta, ARGV[8])
+              if size > 0 then
+                redis.call('XADD', hist, 'MAXLEN', size, offset .. '-' .. now, 'f', ARGV[11])
+                redis.call('PEXPIRE', hist, ARGV[7])
+              end
+              return epoch, offset
+            end
+            """;
     // KEYS: 1 behind, 2 totals, 3 jti, then per channel i: meta, history; then per behind candidate j: its counts.
     // ARGV: 1 n channels, 2 m candidates, 3 jti? (1/0), 4 jti ttl ms, 5 fresh epoch, 6 history size, 7 history age ms,
     // 8 meta ttl ms, 9 publish µs, 10 origin, 11 frame, 12 pub/sub prefix, 12+i channel i, 12+n+j candidate j.
     // Returns {sockets}, {-1, instance} when held back, {-2} for a duplicate jti.
-    private static final Script SCRIPT = new Script("""
+    private static final Script SCRIPT = new Script(APPEND + """
             local n = tonumber(ARGV[1])
             local m = tonumber(ARGV[2])
             local t = redis.call('TIME')
@@ -58,26 +84,7 @@ final class PublishScript {
               local meta = KEYS[2 + 2 * i]
               local hist = KEYS[3 + 2 * i]
               local name = ARGV[12 + i]
-              local epoch = redis.call('HGET', meta, 'e')
-              local top = tonumber(redis.call('HGET', meta, 'o') or '0')
-              if not epoch or (size > 0 and top > 0 and redis.call('EXISTS', hist) == 0) then
-                -- The history is gone (expired, evicted, Redis restarted): positions start over in a new epoch,
-                -- noting where the old one ended so subscribers can tell nothing was lost in between.
-                if epoch then
-                  redis.call('HSET', meta, 'pe', epoch, 'pt', top)
-                else
-                  redis.call('HDEL', meta, 'pe', 'pt')
-                end
-                epoch = ARGV[5]
-                redis.call('HSET', meta, 'e', epoch, 'o', 0)
-                redis.call('DEL', hist)
-              end
-              local offset = redis.call('HINCRBY', meta, 'o', 1)
-              redis.call('PEXPIRE', meta, ARGV[8])
-              if size > 0 then
-                redis.call('XADD', hist, 'MAXLEN', size, offset .. '-' .. now, 'f', ARGV[11])
-                redis.call('PEXPIRE', hist, ARGV[7])
-              end
+              local epoch, offset = append(meta, hist, size, now)
               local c = redis.call('HGET', KEYS[2], name)
               if c then
                 total = total + tonumber(c)
@@ -92,7 +99,7 @@ final class PublishScript {
     // ARGV: 1 n channels, 2 m candidates, 3 jti? (1/0), 4 jti ttl ms, 5 fresh epoch, 6 history size, 7 history age ms,
     // 8 meta ttl ms, 9 publish µs, 10 origin, 11 frame, 12 unused, 12+i channel i's sharded pub/sub name,
     // 12+n+j candidate j. Returns as above.
-    private static final Script SHARDED = new Script("""
+    private static final Script SHARDED = new Script(APPEND + """
             local n = tonumber(ARGV[1])
             local m = tonumber(ARGV[2])
             local t = redis.call('TIME')
@@ -114,24 +121,7 @@ final class PublishScript {
             for i = 1, n do
               local meta = KEYS[4 * i - 2]
               local hist = KEYS[4 * i - 1]
-              local epoch = redis.call('HGET', meta, 'e')
-              local top = tonumber(redis.call('HGET', meta, 'o') or '0')
-              if not epoch or (size > 0 and top > 0 and redis.call('EXISTS', hist) == 0) then
-                if epoch then
-                  redis.call('HSET', meta, 'pe', epoch, 'pt', top)
-                else
-                  redis.call('HDEL', meta, 'pe', 'pt')
-                end
-                epoch = ARGV[5]
-                redis.call('HSET', meta, 'e', epoch, 'o', 0)
-                redis.call('DEL', hist)
-              end
-              local offset = redis.call('HINCRBY', meta, 'o', 1)
-              redis.call('PEXPIRE', meta, ARGV[8])
-              if size > 0 then
-                redis.call('XADD', hist, 'MAXLEN', size, offset .. '-' .. now, 'f', ARGV[11])
-                redis.call('PEXPIRE', hist, ARGV[7])
-              end
+              local epoch, offset = append(meta, hist, size, now)
               local c = redis.call('GET', KEYS[4 * i])
               if c then
                 total = total + tonumber(c)

@@ -108,11 +108,18 @@ public final class RedisBus implements Bus {
         });
         this.maintenance = daemonScheduler("bifrost-redis-" + settings.instanceId());
         this.backlogMarks = daemonScheduler("bifrost-backlog-" + settings.instanceId());
-        try {
-            counts.heartbeat();
-        } catch (BusUnavailableException e) {
-            close();
-            throw new IllegalStateException(e.getMessage(), e);
+        // A Redis Cluster's nodes are connected lazily: one still starting refuses the first heartbeat even though the
+        // seeds answered. That, too, is waited for as long as the start may wait.
+        while (true) {
+            try {
+                counts.heartbeat();
+                break;
+            } catch (BusUnavailableException e) {
+                if (!link.waitedToRetryStart()) {
+                    close();
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+            }
         }
         // Separate threads: a heartbeat waiting on a slow Redis must never stall the 20 ms backlog mark.
         maintenance.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);

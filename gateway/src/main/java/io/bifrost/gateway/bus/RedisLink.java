@@ -75,6 +75,8 @@ final class RedisLink implements AutoCloseable {
     private final StatefulConnection<String, byte[]> commandsConnection;
     private final RedisClusterAsyncCommands<String, byte[]> commands;
     private final AtomicLong reconnects = new AtomicLong();
+    /** Until when starting may wait for Redis (see {@link #patiently}). */
+    private final long startDeadline = System.nanoTime() + START_PATIENCE.toNanos();
     private volatile boolean up = true;
     private volatile String problem;
 
@@ -136,7 +138,7 @@ final class RedisLink implements AutoCloseable {
             }
         });
         try {
-            long deadline = System.nanoTime() + START_PATIENCE.toNanos();
+            long deadline = startDeadline;
             if (client instanceof RedisClusterClient cluster) {
                 StatefulRedisClusterPubSubConnection<String, byte[]> shards =
                         patiently(() -> cluster.connectPubSub(codec), deadline);
@@ -182,6 +184,19 @@ final class RedisLink implements AutoCloseable {
                 LockSupport.parkNanos(CONNECT_RETRY.toNanos());
             }
         }
+    }
+
+    /**
+     * A first exchange with Redis failed while the gateway starts: waits a little if the start may still wait for it.
+     *
+     * @return true if the caller should try again; false once the start's patience is spent
+     */
+    boolean waitedToRetryStart() {
+        if (System.nanoTime() + CONNECT_RETRY.toNanos() > startDeadline) {
+            return false;
+        }
+        LockSupport.parkNanos(CONNECT_RETRY.toNanos());
+        return true;
     }
 
     private static boolean worthWaitingFor(Throwable e) {

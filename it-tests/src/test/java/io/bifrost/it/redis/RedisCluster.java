@@ -96,7 +96,11 @@ public final class RedisCluster implements RedisServer {
         List<String> command = new ArrayList<>(List.of(RedisServers.findRedisServer(), "--port",
                 String.valueOf(node.port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file",
                 dir.resolve("nodes-" + node.port + ".conf").toString(), "--cluster-node-timeout",
-                String.valueOf(NODE_TIMEOUT_MS), "--dir", dir.toString(), "--save", "", "--appendonly", "no",
+                String.valueOf(NODE_TIMEOUT_MS),
+                // A replica killed-over soon after the cluster formed may not have synced for long: let it take over
+                // anyway, as a test that kills its primary expects (Redis's default refuses a replica with stale data).
+                "--cluster-replica-validity-factor", "0",
+                "--dir", dir.toString(), "--save", "", "--appendonly", "no",
                 "--protected-mode", "no"));
         try {
             node.process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -122,6 +126,9 @@ public final class RedisCluster implements RedisServer {
                 try {
                     last = RedisServers.resp(node.port, "CLUSTER", "INFO");
                     ok &= last.contains("cluster_state:ok") && last.contains("cluster_slots_ok:16384");
+                    // A replica counts once it has synced with its primary: only then can it take over with data.
+                    String replication = RedisServers.resp(node.port, "INFO", "replication");
+                    ok &= !replication.contains("role:slave") || replication.contains("master_link_status:up");
                 } catch (UncheckedIOException e) {
                     ok = false;
                 }
