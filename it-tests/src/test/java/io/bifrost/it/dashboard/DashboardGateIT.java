@@ -80,6 +80,41 @@ class DashboardGateIT {
         }
     }
 
+    @Test
+    void theTryItPanelRefusesWhatItCannotUseWith400AndMintsForAValidChannel() throws Exception {
+        try (Gateway development = Gateway.start(GatewayConfig.embedded(TestGateway.SECRET))) {
+            URI base = development.uri();
+            assertTryRefused(base, Map.of("Content-Type", "text/plain"), "{\"channel\":\"c\"}",
+                    "{\"error\":\"Content-Type must be application/json\"}");
+            assertTryRefused(base, Map.of(), "{\"channel\":\"" + "c".repeat(20_000) + "\"}",
+                    "{\"error\":\"send a JSON body of at most 16384 bytes, with Content-Length\"}");
+            assertTryRefused(base, Map.of(), "{\"channel\":", null);
+            assertTryRefused(base, Map.of(), "{\"channel\":7}",
+                    "{\"error\":\"\\\"channel\\\" must be a string of 1 to 256 characters\"}");
+            assertTryRefused(base, Map.of(), "{\"channel\":\"" + "c".repeat(257) + "\"}",
+                    "{\"error\":\"\\\"channel\\\" must be a string of 1 to 256 characters\"}");
+            assertTryRefused(base, Map.of(), "{\"channel\":\"c\",\"event\":[]}",
+                    "{\"error\":\"\\\"event\\\" must be a non-empty string\"}");
+            HttpResponse<String> minted = post(base, "/dashboard/try", Map.of(), "{\"channel\":\"c\"}");
+            assertEquals(200, minted.statusCode(), minted.body());
+            assertTrue(minted.body().startsWith("{\"subscribe\":\"eyJ"), minted.body());
+            // After all that the gateway still serves.
+            assertEquals(200, get(base, "/health/live", Map.of()).statusCode());
+        }
+    }
+
+    private static void assertTryRefused(URI base, Map<String, String> headers, String body, String expected)
+            throws Exception {
+        HttpResponse<String> answer = post(base, "/dashboard/try", headers, body);
+        assertEquals(400, answer.statusCode(), answer.body());
+        assertEquals("application/json", answer.headers().firstValue("Content-Type").orElse(""));
+        if (expected != null) {
+            assertEquals(expected, answer.body());
+        } else {
+            assertTrue(answer.body().startsWith("{\"error\":\"the body is "), answer.body());
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"/dashboard", "/dashboard/stream"})
     void missingTokenIs401SayingHowToSendIt(String path) throws Exception {
@@ -151,7 +186,7 @@ class DashboardGateIT {
             throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
-        headers.forEach(request::header);
+        headers.forEach(request::setHeader);
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 }
