@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Helpers for the fault-injection tests (Redis outage, instance kill, TLS): speaking to gateways by URI (so separate
  * processes and in-process gateways are driven alike), bounded waits, and checks of what sockets received.
  */
-final class FaultKit {
+public final class FaultKit {
     private FaultKit() {
     }
 
@@ -118,7 +118,8 @@ final class FaultKit {
     }
 
     /** Polls (bounded) until every gateway's exact cluster count for the channel is the expected one. */
-    static void awaitClusterCount(Collection<Gateway> gateways, String channel, int expected, Duration timeout)
+    public static void awaitClusterCount(Collection<Gateway> gateways, String channel, int expected,
+                                         Duration timeout)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<String> last = new ArrayList<>();

@@ -29,6 +29,7 @@ class DashboardClusterIT {
     }
 
     @Test
+    @SuppressWarnings("try") // the sockets are only there to be counted
     void eachInstanceShowsTheOthersWithTheirSocketsAndADrainingOneAsDrainingThenGone() throws Exception {
         try (RedisServer redis = newRedis();
              Cluster cluster = Cluster.start(redis, 2, RedisSettings.DEFAULT_PREFIX + "dash:", c -> c);

@@ -50,7 +50,7 @@ class DashboardStreamIT {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "try"}) // the sockets are only there to be counted
     void snapshotsShowTheSocketsTopChannelsAndBroadcastsEverySecondPastTheIdleTimeout() throws Exception {
         awaitStreams(0);
         try (WsClient a = TestGateway.subscriber(gateway.uri(), "news", "sport");

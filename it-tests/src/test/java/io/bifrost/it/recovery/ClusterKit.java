@@ -10,11 +10,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 
-import io.bifrost.gateway.Gateway;
-import io.bifrost.gateway.bus.BusUnavailableException;
 import io.bifrost.gateway.testkit.TestGateway;
 import io.bifrost.it.redis.RedisServer;
 
@@ -43,33 +40,6 @@ final class ClusterKit {
             Thread.sleep(50);
         }
         throw new AssertionError(base + " not ready within " + timeout + "; last " + last);
-    }
-
-    /** Polls (bounded) until every gateway counts {@code expected} sockets on the channel, cluster-wide. */
-    static void awaitCount(Collection<Gateway> gateways, String channel, int expected, Duration timeout)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<String> last = new ArrayList<>();
-        while (System.nanoTime() < deadline) {
-            last.clear();
-            boolean all = true;
-            for (Gateway gateway : gateways) {
-                int count;
-                try {
-                    count = gateway.subscribers(channel);
-                } catch (BusUnavailableException e) {
-                    count = -1;
-                }
-                last.add(gateway.uri() + "=" + count);
-                all &= count == expected;
-            }
-            if (all) {
-                return;
-            }
-            Thread.sleep(25);
-        }
-        throw new AssertionError("cluster count of " + channel + " never reached " + expected + " within " + timeout
-                + "; last seen " + last);
     }
 
     /**

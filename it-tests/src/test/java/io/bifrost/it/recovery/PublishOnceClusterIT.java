@@ -24,6 +24,7 @@ import io.bifrost.gateway.Gateway;
 import io.bifrost.gateway.testkit.RecoveryKit;
 import io.bifrost.gateway.testkit.TestGateway;
 import io.bifrost.gateway.testkit.WsClient;
+import io.bifrost.it.FaultKit;
 import io.bifrost.it.Cluster;
 import io.bifrost.it.redis.RedisServer;
 import io.bifrost.protocol.BifrostSubscriber;
@@ -70,7 +71,7 @@ class PublishOnceClusterIT {
              WsClient onA = TestGateway.subscriber(cluster.get(0).uri(), "jti");
              BifrostSubscriber onB = RecoveryKit.optIn(cluster.get(1).uri(), List.of("jti"), Map.of())) {
             expectSubscribed(onB, "jti");
-            ClusterKit.awaitCount(cluster.all(), "jti", 2, WAIT);
+            FaultKit.awaitClusterCount(cluster.all(), "jti", 2, WAIT);
             URI a = cluster.get(0).uri();
             URI b = cluster.get(1).uri();
 
@@ -209,7 +210,7 @@ class PublishOnceClusterIT {
                     channels.forEach(c -> expected.merge(c, 1, Integer::sum));
                 }
                 for (String channel : channels) {
-                    ClusterKit.awaitCount(cluster.all(), channel, expected.get(channel), WAIT);
+                    FaultKit.awaitClusterCount(cluster.all(), channel, expected.get(channel), WAIT);
                 }
                 long sum = channels.stream().mapToLong(expected::get).sum();
 

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.bifrost.gateway.testkit.RecoveryKit;
 import io.bifrost.gateway.testkit.TestGateway;
 import io.bifrost.gateway.testkit.WsClient;
+import io.bifrost.it.FaultKit;
 import io.bifrost.it.Cluster;
 import io.bifrost.it.redis.RedisCluster;
 import org.junit.jupiter.api.Test;
@@ -116,7 +117,7 @@ class RedisClusterFaultsIT {
                 for (int i = 0; i < 2 * SOCKETS_PER_INSTANCE; i++) {
                     sockets.add(TestGateway.subscriber(gateways.get(i % 2), CHANNEL));
                 }
-                ClusterKit.awaitCount(gateways.all(), CHANNEL, sockets.size(), WAIT);
+                FaultKit.awaitClusterCount(gateways.all(), CHANNEL, sockets.size(), WAIT);
                 AtomicBoolean changed = new AtomicBoolean();
                 List<Integer> answered200 = new ArrayList<>();
                 List<Integer> refused = new ArrayList<>();

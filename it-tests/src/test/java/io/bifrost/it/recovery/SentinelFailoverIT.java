@@ -16,6 +16,7 @@ import io.bifrost.gateway.config.RedisSettings;
 import io.bifrost.gateway.testkit.RecoveryKit;
 import io.bifrost.gateway.testkit.TestGateway;
 import io.bifrost.gateway.testkit.WsClient;
+import io.bifrost.it.FaultKit;
 import io.bifrost.it.redis.RedisSentinel;
 import org.junit.jupiter.api.Test;
 
@@ -47,7 +48,7 @@ class SentinelFailoverIT {
                 for (int i = 0; i < 4; i++) {
                     sockets.add(TestGateway.subscriber(gateways.get(i % 2), CHANNEL));
                 }
-                ClusterKit.awaitCount(gateways, CHANNEL, sockets.size(), WAIT);
+                FaultKit.awaitClusterCount(gateways, CHANNEL, sockets.size(), WAIT);
                 AtomicBoolean killed = new AtomicBoolean();
                 List<Integer> answered200 = new ArrayList<>();
                 List<Long> refusedAt = new ArrayList<>();
