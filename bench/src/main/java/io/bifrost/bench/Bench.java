@@ -84,12 +84,26 @@ final class Bench {
         if (o.scenario() == Scenario.LIMIT) {
             report.addProbes(Probe.runs(binary, runs, sockets, o.probeRounds(), frameBytes, false));
         }
+        if (o.scenario() == Scenario.CHANNELS && o.rate() > 0) {
+            // The channels pattern has its own floor: a few writes per broadcast, each waking a sleeping reader.
+            Path paced = Probe.buildPaced(o.workDir().resolve("probe"));
+            int burst = Math.max(1, o.sockets() / o.channels());
+            int bursts = (int) Math.max(1, Math.min(100_000, o.rate() * 5));
+            System.err.println("bench: paced probe, " + runs + " runs of " + bursts + " bursts of " + burst
+                    + " writes at " + Rig.fmt(o.rate()) + " bursts/s over " + o.sockets() + " sockets");
+            for (int i = 0; i < runs; i++) {
+                report.addProbes(List.of(Probe.runPaced(paced, o.sockets(), bursts, frameBytes, burst, o.rate())));
+            }
+        }
     }
 
-    /** One gateway, one phase: fanout (saturating), fanout-paced and channels. */
+    /**
+     * One gateway, one phase: fanout (saturating), fanout-paced and channels; with --idle-instances, more gateways on
+     * the same Redis that take no sockets and no broadcasts.
+     */
     private void single(Map<String, Object> run, Path dir, String phase, boolean randomChannels)
             throws IOException, InterruptedException {
-        try (Rig rig = start(dir, 1, o.redis())) {
+        try (Rig rig = start(dir, 1 + o.idleInstances(), o.redis())) {
             ServerProcess gateway = rig.gateway(0);
             run.put("connect", rig.connect(List.of(gateway), o.sockets(), o.channels(), capacity()));
             Publisher p = rig.publisher(List.of(gateway), o.inflight(), rig.channelPicker(randomChannels));

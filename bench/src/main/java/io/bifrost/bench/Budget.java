@@ -29,7 +29,8 @@ final class Budget {
         }
     }
 
-    static List<Line> judge(Options o, Map<String, Double> medians, List<Map<String, Double>> runs, double floor) {
+    static List<Line> judge(Options o, Map<String, Double> medians, List<Map<String, Double>> runs, double floor,
+                            double pacedFloor) {
         List<Line> lines = new ArrayList<>();
         switch (o.scenario()) {
             case FANOUT -> {
@@ -50,6 +51,11 @@ final class Budget {
                         f("%.0f broadcasts/s accepted; at most %.0f refused or unanswered and %.0f left unsent in a run",
                                 rate, refused, unsent), verdict(!Double.isNaN(rate), served)));
                 lines.add(latency(medians, "channels", 15));
+                double cpu = medians.getOrDefault("phases.channels.gateway_cpu_us_per_delivery", Double.NaN);
+                lines.add(new Line("gateway CPU per delivery ≤ 12 µs (issue 13)", Double.isNaN(pacedFloor)
+                        ? f("%.2f µs", cpu)
+                        : f("%.2f µs; the paced probe's write alone costs %.2f µs (%.2f× it)", cpu, pacedFloor,
+                                cpu / pacedFloor), verdict(!Double.isNaN(cpu), cpu <= 12)));
                 lines.add(noLoss(runs, "channels"));
             }
             case IDLE -> {

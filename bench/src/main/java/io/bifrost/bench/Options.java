@@ -23,6 +23,8 @@ import java.util.Map;
  * @param runs             repetitions; figures are reported per run and as medians
  * @param maxBroadcasts    most broadcasts in one phase (a bound on every run)
  * @param instances        cross: gateway instances; sockets on all but the last, broadcasts posted to the last
+ * @param idleInstances    single-instance scenarios with Redis: more gateways on the same Redis, registered and
+ *                         idle (no sockets, no broadcasts), to show publish cost does not grow with instances
  * @param out              the JSON report
  * @param workDir          where run directories (gateway logs, JFR files) go
  * @param gatewayJar       the gateway to run
@@ -42,8 +44,8 @@ import java.util.Map;
  * @param command          the command line, as typed
  */
 record Options(Scenario scenario, int sockets, int channels, double rate, int inflight, int payload, double duration,
-               double warmup, double hold, int runs, int maxBroadcasts, int instances, Path out, Path workDir,
-               Path gatewayJar, Path java, String gatewayCpus, List<String> gatewayJvmOptions,
+               double warmup, double hold, int runs, int maxBroadcasts, int instances, int idleInstances, Path out,
+               Path workDir, Path gatewayJar, Path java, String gatewayCpus, List<String> gatewayJvmOptions,
                Map<String, String> gatewayEnv, boolean redis, int redisShards, long sendQueueBytes,
                int sourceAddresses, int maxConnecting, boolean probe, int probeRounds, boolean jfr, double waitQuiet,
                String command) {
@@ -65,6 +67,8 @@ record Options(Scenario scenario, int sockets, int channels, double rate, int in
               --max-broadcasts N   bound on broadcasts per phase (default 200000)
               --instances N        cross: gateways on one Redis (default 2); sockets on all but the last,
                                    broadcasts posted to the last
+              --idle-instances N   fanout, fanout-paced, channels with --redis: N more gateways on the same Redis,
+                                   registered and idle (default 0)
               --out FILE           JSON report (default bench/target/results/<scenario>-<time>.json)
               --gateway-jar FILE   default gateway/target/bifrost-gateway.jar
               --java FILE          the JDK 21+ java that runs the gateways (default: the one running this)
@@ -121,6 +125,7 @@ record Options(Scenario scenario, int sockets, int channels, double rate, int in
                 v.integer("--runs", d.runs(), 1, 100),
                 v.integer("--max-broadcasts", 200_000, 1, 5_000_000),
                 v.integer("--instances", 2, 2, 8),
+                v.integer("--idle-instances", 0, 0, 7),
                 Path.of(v.text("--out", "bench/target/results/" + scenario.command() + "-" + stamp + ".json")),
                 Path.of(v.text("--work-dir", "bench/target/runs")),
                 Path.of(v.text("--gateway-jar", "gateway/target/bifrost-gateway.jar")),
@@ -142,6 +147,11 @@ record Options(Scenario scenario, int sockets, int channels, double rate, int in
         if (o.sockets() < o.channels() && scenario != Scenario.LIMIT) {
             throw new IllegalArgumentException("--channels " + o.channels() + " exceeds --sockets " + o.sockets()
                     + ": every channel needs at least one socket");
+        }
+        if (o.idleInstances() > 0 && (!o.redis() || scenario == Scenario.IDLE || scenario == Scenario.CROSS
+                || scenario == Scenario.LIMIT)) {
+            throw new IllegalArgumentException("--idle-instances needs --redis and one of fanout, fanout-paced,"
+                    + " channels: idle instances only matter where instances share a Redis");
         }
         if ((scenario != Scenario.IDLE && scenario != Scenario.LIMIT) && o.inflight() < 1) {
             throw new IllegalArgumentException("--inflight must be at least 1");
@@ -181,6 +191,9 @@ record Options(Scenario scenario, int sockets, int channels, double rate, int in
         m.put("max_broadcasts", maxBroadcasts);
         if (scenario == Scenario.CROSS) {
             m.put("instances", instances);
+        }
+        if (idleInstances > 0) {
+            m.put("idle_instances", idleInstances);
         }
         m.put("gateway_jar", gatewayJar.toString());
         m.put("gateway_cpus", gatewayCpus);

@@ -18,6 +18,9 @@ import java.util.regex.Pattern;
  * round after round, from a thread pinned to CPU 1 while a child pinned to CPU 0 reads them, and prints the writer's
  * CPU per write. That is what "one socket write per delivery" costs on this machine, measured in the same session
  * as our figures, so the machine's mood of the day (steal, noisy neighbours) weighs on both alike.
+ *
+ * <p>{@code paced_limit.c} is the floor for small broadcasts ({@code channels}): bursts of a few writes at a paced
+ * rate to readers that sleep between them, so each write also pays for waking its reader.
  */
 final class Probe {
     private static final Pattern FIELD = Pattern.compile("(\\w+)=([0-9.]+)");
@@ -27,6 +30,11 @@ final class Probe {
 
     /** One run's figures: deliveries_per_s, writer_cpu_us_per_delivery, reader_ok, ... */
     record Result(int sockets, int rounds, int frameBytes, boolean nodelay, Map<String, Double> figures, String line) {
+        /** @return true for the paced probe (bursts to sleeping readers), false for back-to-back rounds */
+        boolean paced() {
+            return figures.containsKey("burst");
+        }
+
         double cpuMicrosPerWrite() {
             return figures.getOrDefault("writer_cpu_us_per_delivery", Double.NaN);
         }
@@ -37,8 +45,13 @@ final class Probe {
 
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
+            m.put("probe", paced() ? "paced_limit" : "fanout_limit");
             m.put("sockets", sockets);
-            m.put("rounds", rounds);
+            m.put(paced() ? "bursts" : "rounds", rounds);
+            if (paced()) {
+                m.put("burst", figures.get("burst").intValue());
+                m.put("bursts_per_s", figures.get("rate"));
+            }
             m.put("frame_bytes", frameBytes);
             m.put("nodelay", nodelay);
             m.put("writer_cpu_us_per_write", cpuMicrosPerWrite());
@@ -49,15 +62,24 @@ final class Probe {
         }
     }
 
-    /** Builds the probe (gcc -O2) into {@code dir} unless it is there already. */
+    /** Builds the fan-out probe (gcc -O2) into {@code dir} unless it is there already. */
     static Path build(Path dir) throws IOException, InterruptedException {
+        return build(dir, "fanout_limit");
+    }
+
+    /** Builds the paced probe (gcc -O2) into {@code dir} unless it is there already. */
+    static Path buildPaced(Path dir) throws IOException, InterruptedException {
+        return build(dir, "paced_limit");
+    }
+
+    private static Path build(Path dir, String name) throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        Path source = dir.resolve("fanout_limit.c");
-        Path binary = dir.resolve("fanout_limit");
+        Path source = dir.resolve(name + ".c");
+        Path binary = dir.resolve(name);
         byte[] shipped;
-        try (InputStream in = Probe.class.getResourceAsStream("fanout_limit.c")) {
+        try (InputStream in = Probe.class.getResourceAsStream(name + ".c")) {
             if (in == null) {
-                throw new IllegalStateException("fanout_limit.c is missing from the bench jar");
+                throw new IllegalStateException(name + ".c is missing from the bench jar");
             }
             shipped = in.readAllBytes();
         }
@@ -70,15 +92,29 @@ final class Probe {
                 .redirectErrorStream(true).start();
         String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!gcc.waitFor(60, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
-            throw new IllegalStateException("gcc -O2 fanout_limit.c failed (the probe needs gcc):\n" + output);
+            throw new IllegalStateException("gcc -O2 " + name + ".c failed (the probe needs gcc):\n" + output);
         }
         return binary;
     }
 
     static Result run(Path binary, int sockets, int rounds, int frameBytes, boolean nodelay)
             throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(binary.toString(), String.valueOf(sockets), String.valueOf(rounds),
-                String.valueOf(frameBytes), nodelay ? "1" : "0").redirectErrorStream(true).start();
+        return parse(sockets, rounds, frameBytes, nodelay, new ProcessBuilder(binary.toString(),
+                String.valueOf(sockets), String.valueOf(rounds), String.valueOf(frameBytes), nodelay ? "1" : "0"));
+    }
+
+    /**
+     * The paced probe: {@code bursts} bursts of {@code burst} writes at {@code rate} bursts/s, TCP_NODELAY.
+     */
+    static Result runPaced(Path binary, int sockets, int bursts, int frameBytes, int burst, double rate)
+            throws IOException, InterruptedException {
+        return parse(sockets, bursts, frameBytes, true, new ProcessBuilder(binary.toString(), String.valueOf(sockets),
+                String.valueOf(bursts), String.valueOf(frameBytes), String.valueOf(burst), String.valueOf(rate)));
+    }
+
+    private static Result parse(int sockets, int rounds, int frameBytes, boolean nodelay, ProcessBuilder command)
+            throws IOException, InterruptedException {
+        Process p = command.redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();

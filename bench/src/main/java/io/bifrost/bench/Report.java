@@ -79,12 +79,18 @@ final class Report {
                 }
             }
         }
-        budget = Budget.judge(options, medians(), flatRuns(), probeFloor(true));
+        budget = Budget.judge(options, medians(), flatRuns(), probeFloor(true), pacedFloor());
     }
 
     /** The median of the probe's CPU per write, TCP_NODELAY on or off; NaN without probe runs. */
     double probeFloor(boolean nodelay) {
-        return median(probes.stream().filter(p -> p.nodelay() == nodelay).mapToDouble(Probe.Result::cpuMicrosPerWrite)
+        return median(probes.stream().filter(p -> !p.paced() && p.nodelay() == nodelay)
+                .mapToDouble(Probe.Result::cpuMicrosPerWrite).toArray());
+    }
+
+    /** The median of the paced probe's CPU per write (bursts to sleeping readers); NaN without paced runs. */
+    double pacedFloor() {
+        return median(probes.stream().filter(Probe.Result::paced).mapToDouble(Probe.Result::cpuMicrosPerWrite)
                 .toArray());
     }
 
@@ -166,11 +172,16 @@ final class Report {
         if (!probes.isEmpty()) {
             out.println();
             for (Probe.Result p : probes) {
-                out.println("probe: " + p.line() + (p.nodelay() ? " (TCP_NODELAY)" : " (Nagle)"));
+                out.println((p.paced() ? "paced probe: " : "probe: ") + p.line()
+                        + (p.nodelay() ? " (TCP_NODELAY)" : " (Nagle)"));
             }
             out.println(String.format(Locale.ROOT, "probe floor (median): %.2f µs CPU per write with TCP_NODELAY%s",
                     probeFloor(true), Double.isNaN(probeFloor(false)) ? ""
                             : String.format(Locale.ROOT, ", %.2f µs without", probeFloor(false))));
+            if (!Double.isNaN(pacedFloor())) {
+                out.println(String.format(Locale.ROOT, "paced probe floor (median): %.2f µs CPU per write to a sleeping"
+                        + " reader", pacedFloor()));
+            }
         }
         if (!budget.isEmpty()) {
             out.println();
@@ -226,6 +237,7 @@ final class Report {
         m.put("probe", probeMaps);
         m.put("probe_floor_us_per_write_nodelay", probeFloor(true));
         m.put("probe_floor_us_per_write_nagle", probeFloor(false));
+        m.put("paced_probe_floor_us_per_write", pacedFloor());
         m.put("budget", budget.stream().map(Budget.Line::toMap).toList());
         m.put("notes", notes);
         return m;

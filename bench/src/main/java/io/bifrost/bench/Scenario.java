@@ -14,7 +14,9 @@ enum Scenario {
     FANOUT_PACED("fanout-paced", "2,000 sockets on one channel; 10 broadcasts/s; end-to-end latency",
             new Defaults(2000, 1, 10, 4, 20, 5, 3, 0)),
     CHANNELS("channels", "5,000 sockets on 500 channels; 2,000 broadcasts/s to random channels",
-            new Defaults(5000, 500, 2000, 64, 15, 5, 3, 0)),
+            // 40 s of warmup: on the one pinned core, the JIT still took half of it 15-25 s in (a profile showed C2
+            // threads at 51 %, 1 % after 40 s), so a shorter warmup measured the compiler, not the steady state.
+            new Defaults(5000, 500, 2000, 64, 15, 40, 3, 0)),
     IDLE("idle", "19,500 authenticated sockets (one channel each) held for a minute; one broadcast a second to a"
             + " random socket; memory per socket", new Defaults(19500, 19500, 1, 1, 0, 2, 3, 60)),
     CROSS("cross", "two instances and Redis: sockets on A, broadcasts posted to B, saturating then paced; beside"
