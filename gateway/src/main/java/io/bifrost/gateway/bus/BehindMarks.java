@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
 import io.bifrost.gateway.hub.Backlog;
@@ -100,7 +99,7 @@ final class BehindMarks {
                 }
                 others = List.copyOf(read);
             }
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        } catch (ExecutionException | RuntimeException e) {
             // Redis unreachable: broadcasts are refused anyway, and a stale mark lapses by itself; marked again once
             // Redis answers.
             marked = false;

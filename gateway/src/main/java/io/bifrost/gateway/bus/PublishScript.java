@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
 
 import io.bifrost.gateway.config.RecoverySettings;
 
@@ -151,7 +150,7 @@ final class PublishScript {
      */
     static Published run(RedisLink link, RedisKeys keys, Publication publication, List<String> behind,
                          RecoverySettings recovery, String origin)
-            throws BehindException, ExecutionException, TimeoutException, InterruptedException {
+            throws BehindException, ExecutionException, InterruptedException {
         if (!keys.cluster()) {
             return runOn(link, keys, publication, publication.channels(), true, behind, recovery, origin);
         }
@@ -175,7 +174,7 @@ final class PublishScript {
 
     private static Published runOn(RedisLink link, RedisKeys keys, Publication publication, List<String> channels,
                                    boolean withJti, List<String> behind, RecoverySettings recovery, String origin)
-            throws BehindException, ExecutionException, TimeoutException, InterruptedException {
+            throws BehindException, ExecutionException, InterruptedException {
         int n = channels.size();
         int m = behind.size();
         String[] keyNames;

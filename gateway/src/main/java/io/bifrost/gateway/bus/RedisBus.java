@@ -175,7 +175,7 @@ public final class RedisBus implements Bus {
         try {
             stats.publishStep();
             return PublishScript.run(link, keys, publication, marks.others(), recovery, settings.instanceId());
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        } catch (ExecutionException | RuntimeException e) {
             String why = "Redis did not take the broadcast (" + RedisLink.rootMessage(e) + "); it was not sent,"
                     + " retry later";
             throw new BusUnavailableException(why, e);

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
 
 import io.bifrost.gateway.hub.Delivery;
 import io.bifrost.gateway.hub.WireFrame;
@@ -86,7 +85,7 @@ final class RedisHistory {
         try {
             out = link.run(READ, ScriptOutputType.MULTI, new String[] {keys.meta(channel), keys.history(channel)},
                     RedisLink.bytes(Long.toString(after)), RedisLink.bytes(Long.toString(upTo)));
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        } catch (ExecutionException | RuntimeException e) {
             throw new BusUnavailableException("Redis did not answer a history read (" + RedisLink.rootMessage(e)
                     + ")", e);
         } catch (InterruptedException e) {
