@@ -206,6 +206,11 @@ final class Rig implements AutoCloseable {
      * @return sockets the gateway closed meanwhile, by close code
      */
     Map<String, Integer> warmup(Publisher p, double seconds) throws InterruptedException {
+        return warmup(p, seconds, 0);
+    }
+
+    /** An unmeasured warmup at {@code rate} broadcasts/s (0: saturating); returns the sockets closed meanwhile. */
+    Map<String, Integer> warmup(Publisher p, double seconds, double rate) throws InterruptedException {
         if (seconds <= 0) {
             return Map.of();
         }
@@ -214,7 +219,11 @@ final class Rig implements AutoCloseable {
             fleet.ledger().beginPhase(System.nanoTime());
             return null;
         });
-        p.saturate(options.maxBroadcasts());
+        if (rate > 0) {
+            p.pace(rate, Math.min(options.maxBroadcasts(), Math.max(1, Math.round(rate * seconds))));
+        } else {
+            p.saturate(options.maxBroadcasts());
+        }
         Thread.sleep((long) (seconds * 1000));
         p.stop();
         drain(p);
