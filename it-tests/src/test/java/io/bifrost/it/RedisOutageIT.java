@@ -1,5 +1,8 @@
 package io.bifrost.it;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Scenario 3: Redis goes away (stopped, or frozen) under a two-instance cluster and comes back.
@@ -81,6 +85,50 @@ class RedisOutageIT {
             assertEquals(200, broadcast(cluster.get(0), CHANNEL, "late", "1").status());
             assertEquals(frame("late", "1"), socket.nextText(WAIT));
         } finally {
+            restarter.join(Duration.ofSeconds(40));
+        }
+    }
+
+    @Test
+    void aGatewayWhoseRedisDroppedItsFirstConnectionsTakesSocketsAsSoonAsItStarted() throws Exception {
+        // A container's published port accepts before Redis listens inside it, then drops the connection: a start
+        // that waited through that must not come up marked down (its first sockets were closed with 1013).
+        assumeTrue(redis.kind().equals("process") && !redis.cluster(),
+                "needs the stopped Redis's own port free for a stand-in, which only a redis-server process leaves");
+        // Warmed, a gateway opens its listener within milliseconds of its bus starting, well inside the second before
+        // the bus's own heartbeat would have noticed Redis is fine: the window the 1013s came through.
+        try (Cluster warm = Cluster.start(redis, 1, "warm-redis:", LIMITS)) {
+            assertEquals(200, broadcast(warm.get(0), CHANNEL, "warm", "1").status());
+        }
+        redis.stop();
+        ServerSocket dropper = new ServerSocket();
+        dropper.setReuseAddress(true);
+        dropper.bind(new InetSocketAddress("127.0.0.1", URI.create(redis.url()).getPort()));
+        Thread dropping = Thread.ofVirtual().start(() -> {
+            try {
+                while (true) {
+                    dropper.accept().close();
+                }
+            } catch (IOException closed) {
+                // The stand-in was closed: Redis takes its port.
+            }
+        });
+        Thread restarter = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(1_500);
+                dropper.close();
+                dropping.join();
+                redis.restart();
+            } catch (InterruptedException | IOException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try (Cluster cluster = Cluster.start(redis, 1, "dropped-redis:", LIMITS);
+             WsClient socket = TestGateway.subscriber(cluster.get(0), CHANNEL)) {
+            assertEquals(200, broadcast(cluster.get(0), CHANNEL, "dropped", "1").status());
+            assertEquals(frame("dropped", "1"), socket.nextText(WAIT));
+        } finally {
+            dropper.close();
             restarter.join(Duration.ofSeconds(40));
         }
     }

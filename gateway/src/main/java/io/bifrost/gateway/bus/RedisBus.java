@@ -121,6 +121,12 @@ public final class RedisBus implements Bus {
                 }
             }
         }
+        // While Redis was starting, a connection can be made and dropped (a container's port accepts before Redis
+        // listens), which marked the link down. Redis has answered since and no channel is subscribed yet: up now,
+        // not a heartbeat later, or the first sockets would be refused with 1013 by a gateway that says it started.
+        if (!link.up() && (link.cluster() || link.pubsub().isOpen())) {
+            link.back(0);
+        }
         // Separate threads: a heartbeat waiting on a slow Redis must never stall the 20 ms backlog mark.
         maintenance.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         backlogMarks.scheduleWithFixedDelay(marks::tick, BACKLOG_CHECK.toMillis(), BACKLOG_CHECK.toMillis(),
