@@ -16,6 +16,7 @@ import io.bifrost.gateway.config.Limits;
 import io.bifrost.gateway.testkit.TestGateway;
 import io.bifrost.gateway.testkit.WsClient;
 import io.bifrost.it.redis.RedisServer;
+import io.bifrost.it.redis.RedisServers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -93,43 +94,46 @@ class RedisOutageIT {
     void aGatewayWhoseRedisDroppedItsFirstConnectionsTakesSocketsAsSoonAsItStarted() throws Exception {
         // A container's published port accepts before Redis listens inside it, then drops the connection: a start
         // that waited through that must not come up marked down (its first sockets were closed with 1013).
-        assumeTrue(redis.kind().equals("process") && !redis.cluster(),
-                "needs the stopped Redis's own port free for a stand-in, which only a redis-server process leaves");
-        // Warmed, a gateway opens its listener within milliseconds of its bus starting, well inside the second before
-        // the bus's own heartbeat would have noticed Redis is fine: the window the 1013s came through.
-        try (Cluster warm = Cluster.start(redis, 1, "warm-redis:", LIMITS)) {
-            assertEquals(200, broadcast(warm.get(0), CHANNEL, "warm", "1").status());
-        }
-        redis.stop();
-        ServerSocket dropper = new ServerSocket();
-        dropper.setReuseAddress(true);
-        dropper.bind(new InetSocketAddress("127.0.0.1", URI.create(redis.url()).getPort()));
-        Thread dropping = Thread.ofVirtual().start(() -> {
-            try {
-                while (true) {
-                    dropper.accept().close();
+        assumeTrue(!redis.cluster(), "one Redis's case; RedisOutageIT runs it");
+        // A redis-server process of its own in every mode: the stand-in below needs the stopped Redis's port free,
+        // which a container's published port is not.
+        try (RedisServer own = RedisServers.start(RedisServers.Kind.PROCESS, RedisServers.Tls.NONE)) {
+            // Warmed, a gateway opens its listener within milliseconds of its bus starting, well inside the second
+            // before the bus's own heartbeat would have noticed Redis is fine: the window the 1013s came through.
+            try (Cluster warm = Cluster.start(own, 1, "warm-redis:", LIMITS)) {
+                assertEquals(200, broadcast(warm.get(0), CHANNEL, "warm", "1").status());
+            }
+            own.stop();
+            ServerSocket dropper = new ServerSocket();
+            dropper.setReuseAddress(true);
+            dropper.bind(new InetSocketAddress("127.0.0.1", URI.create(own.url()).getPort()));
+            Thread dropping = Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        dropper.accept().close();
+                    }
+                } catch (IOException closed) {
+                    // The stand-in was closed: Redis takes its port.
                 }
-            } catch (IOException closed) {
-                // The stand-in was closed: Redis takes its port.
-            }
-        });
-        Thread restarter = Thread.ofVirtual().start(() -> {
-            try {
-                Thread.sleep(1_500);
+            });
+            Thread restarter = Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(1_500);
+                    dropper.close();
+                    dropping.join();
+                    own.restart();
+                } catch (InterruptedException | IOException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            try (Cluster cluster = Cluster.start(own, 1, "dropped-redis:", LIMITS);
+                 WsClient socket = TestGateway.subscriber(cluster.get(0), CHANNEL)) {
+                assertEquals(200, broadcast(cluster.get(0), CHANNEL, "dropped", "1").status());
+                assertEquals(frame("dropped", "1"), socket.nextText(WAIT));
+            } finally {
                 dropper.close();
-                dropping.join();
-                redis.restart();
-            } catch (InterruptedException | IOException e) {
-                Thread.currentThread().interrupt();
+                restarter.join(Duration.ofSeconds(40));
             }
-        });
-        try (Cluster cluster = Cluster.start(redis, 1, "dropped-redis:", LIMITS);
-             WsClient socket = TestGateway.subscriber(cluster.get(0), CHANNEL)) {
-            assertEquals(200, broadcast(cluster.get(0), CHANNEL, "dropped", "1").status());
-            assertEquals(frame("dropped", "1"), socket.nextText(WAIT));
-        } finally {
-            dropper.close();
-            restarter.join(Duration.ofSeconds(40));
         }
     }
 
