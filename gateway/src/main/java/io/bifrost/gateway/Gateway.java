@@ -195,6 +195,14 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(GatewayConfig config) {
         Gateway gateway = new Gateway(config);
         gateway.server.start();
+        if (!gateway.server.isRunning() || gateway.port() < 0) {
+            // Helidon logs the bind failure and carries on with no listener: a gateway that serves nothing must not
+            // say it is listening (on port -1) and keep running.
+            gateway.close();
+            throw new IllegalStateException("could not listen on " + config.host() + ":" + config.port()
+                    + ": the port is taken by another process or not permitted; stop what holds it or set PORT (or"
+                    + " BIFROST_HOST) to another");
+        }
         LOG.log(Level.INFO, "Bifrost gateway listening on " + config.host() + ":" + gateway.port() + " (" + config.mode().name()
                 .toLowerCase(java.util.Locale.ROOT) + " mode, " + gateway.bus.name() + " bus, "
                 + gateway.connections.capacity().describe() + ", limits " + config.limits() + ")");

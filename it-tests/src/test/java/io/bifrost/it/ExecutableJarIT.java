@@ -1,6 +1,8 @@
 package io.bifrost.it;
 
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -110,6 +112,26 @@ class ExecutableJarIT {
         String output = new String(process.getInputStream().readAllBytes());
         assertNotEquals(0, process.exitValue());
         assertTrue(output.contains("JWT_SECRET is not set"), output);
+    }
+
+    @Test
+    void aTakenPortStopsTheStartAndSaysWhich(@TempDir Path dir) throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String jar = System.getProperty("bifrost.jar");
+            String java = ProcessHandle.current().info().command().orElse("java");
+            ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar).directory(dir.toFile())
+                    .redirectErrorStream(true);
+            builder.environment().put("JWT_SECRET", TestGateway.SECRET);
+            builder.environment().put("BIFROST_HOST", "127.0.0.1");
+            builder.environment().put("PORT", String.valueOf(taken.getLocalPort()));
+            Process process = builder.start();
+            assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the gateway should exit, not run without a listener");
+            String output = new String(process.getInputStream().readAllBytes());
+            assertNotEquals(0, process.exitValue());
+            assertTrue(output.contains("could not listen on 127.0.0.1:" + taken.getLocalPort()), output);
+            assertTrue(output.contains("set PORT"), output);
+            assertTrue(!output.contains("listening on"), output);
+        }
     }
 
     private static HttpResponse<String> get(URI base, String path) throws Exception {
