@@ -81,10 +81,8 @@ class RedisOutageIT {
                 Thread.currentThread().interrupt();
             }
         });
-        try (Cluster cluster = Cluster.start(redis, 1, "late-redis:", LIMITS);
-             WsClient socket = TestGateway.subscriber(cluster.get(0), CHANNEL)) {
-            assertEquals(200, broadcast(cluster.get(0), CHANNEL, "late", "1").status());
-            assertEquals(frame("late", "1"), socket.nextText(WAIT));
+        try {
+            startSubscribeAndDeliver(redis, "late");
         } finally {
             restarter.join(Duration.ofSeconds(40));
         }
@@ -126,14 +124,21 @@ class RedisOutageIT {
                     Thread.currentThread().interrupt();
                 }
             });
-            try (Cluster cluster = Cluster.start(own, 1, "dropped-redis:", LIMITS);
-                 WsClient socket = TestGateway.subscriber(cluster.get(0), CHANNEL)) {
-                assertEquals(200, broadcast(cluster.get(0), CHANNEL, "dropped", "1").status());
-                assertEquals(frame("dropped", "1"), socket.nextText(WAIT));
+            try {
+                startSubscribeAndDeliver(own, "dropped");
             } finally {
                 dropper.close();
                 restarter.join(Duration.ofSeconds(40));
             }
+        }
+    }
+
+    // One gateway on the server (its start waits for a Redis not up yet), a socket subscribed, a broadcast delivered.
+    private static void startSubscribeAndDeliver(RedisServer server, String name) throws Exception {
+        try (Cluster cluster = Cluster.start(server, 1, name + "-redis:", LIMITS);
+             WsClient socket = TestGateway.subscriber(cluster.get(0), CHANNEL)) {
+            assertEquals(200, broadcast(cluster.get(0), CHANNEL, name, "1").status());
+            assertEquals(frame(name, "1"), socket.nextText(WAIT));
         }
     }
 

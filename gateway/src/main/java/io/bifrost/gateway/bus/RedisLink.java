@@ -137,21 +137,20 @@ final class RedisLink implements AutoCloseable {
             }
         });
         try {
-            long deadline = startDeadline;
             if (client instanceof RedisClusterClient cluster) {
                 StatefulRedisClusterPubSubConnection<String, byte[]> shards =
-                        patiently(() -> cluster.connectPubSub(codec), deadline);
+                        patiently(() -> cluster.connectPubSub(codec));
                 // Sharded subscriptions live on per-node connections: their messages must reach our listener.
                 shards.setNodeMessagePropagation(true);
                 this.pubsub = shards;
                 StatefulRedisClusterConnection<String, byte[]> connection =
-                        patiently(() -> cluster.connect(codec), deadline);
+                        patiently(() -> cluster.connect(codec));
                 this.commandsConnection = connection;
                 this.commands = connection.async();
             } else {
                 RedisClient single = (RedisClient) client;
-                this.pubsub = patiently(() -> single.connectPubSub(codec), deadline);
-                StatefulRedisConnection<String, byte[]> connection = patiently(() -> single.connect(codec), deadline);
+                this.pubsub = patiently(() -> single.connectPubSub(codec));
+                StatefulRedisConnection<String, byte[]> connection = patiently(() -> single.connect(codec));
                 this.commandsConnection = connection;
                 this.commands = connection.async();
             }
@@ -166,13 +165,13 @@ final class RedisLink implements AutoCloseable {
     // A connection that could not be made in time is tried again until the deadline: a cold JVM's first TLS handshake
     // on a busy machine, or a Redis starting beside the gateway, should not make the process exit. Refusals that
     // waiting cannot change (a wrong password, a bad certificate) fail at once.
-    private <C> C patiently(Supplier<C> connect, long deadline) {
+    private <C> C patiently(Supplier<C> connect) {
         boolean told = false;
         while (true) {
             try {
                 return connect.get();
             } catch (RedisConnectionException e) {
-                if (!worthWaitingFor(e) || System.nanoTime() + CONNECT_RETRY.toNanos() > deadline) {
+                if (!worthWaitingFor(e) || System.nanoTime() + CONNECT_RETRY.toNanos() > startDeadline) {
                     throw e;
                 }
                 if (!told) {
