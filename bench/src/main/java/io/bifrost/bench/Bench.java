@@ -122,7 +122,10 @@ final class Bench {
         }
     }
 
-    /** Many sockets held: memory per socket, and how fast one of them still gets a broadcast. */
+    /**
+     * Many sockets held: memory per socket, and how fast one of them still gets a broadcast; then every socket cut and
+     * opened again, to see how fast a warm instance takes them back.
+     */
     private void idle(Map<String, Object> run, Path dir) throws IOException, InterruptedException {
         try (Rig rig = start(dir, 1, o.redis())) {
             ServerProcess gateway = rig.gateway(0);
@@ -137,6 +140,7 @@ final class Bench {
             run.put("frame_bytes", rig.frameBytes());
             run.put("gateways", rig.gatewayState());
             run.put("generator_faults", rig.generatorFaults());
+            run.put("reconnect", rig.reconnect(List.of(gateway), o.sockets(), o.channels(), capacity()));
         } finally {
             current = null;
         }

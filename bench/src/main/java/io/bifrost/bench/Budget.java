@@ -70,6 +70,11 @@ final class Budget {
                 lines.add(new Line("≤ 8 KB RSS per socket (the process's whole RSS / sockets)",
                         f("%.1f KB per socket (%.1f KB added per socket over the idle gateway)", perSocket, added),
                         verdict(!Double.isNaN(perSocket), perSocket <= 8)));
+                double cold = o.sockets() / medians.getOrDefault("connect.seconds", Double.NaN);
+                double warm = o.sockets() / medians.getOrDefault("reconnect.seconds", Double.NaN);
+                lines.add(new Line("≥ 2,000 sockets connected per second (issue 13)",
+                        f("%.0f/s into a fresh gateway, %.0f/s when the cut sockets come back", cold, warm),
+                        verdict(!Double.isNaN(cold) && !Double.isNaN(warm), cold >= 2000 && warm >= 2000)));
                 double max = medians.getOrDefault("phases.hold.latency_ms.max", Double.NaN);
                 lines.add(new Line("a broadcast to one socket arrives in < 50 ms while held (slowest of the run)",
                         f("%.1f ms", max), verdict(!Double.isNaN(max), max < 50)));

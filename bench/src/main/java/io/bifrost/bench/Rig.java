@@ -143,6 +143,43 @@ final class Rig implements AutoCloseable {
         return m;
     }
 
+    /**
+     * Cuts every socket (abortively, as a network blip does), waits until the gateways count none, then opens them all
+     * again: how fast an instance that has already served takes a crowd back. The first connect measures a cold JVM,
+     * whose compiler takes half the core while it runs (BENCHMARKS.md); a survivor taking a failed instance's sockets
+     * is warm.
+     *
+     * @return the connect figures, with the seconds the gateways took to see the cut sockets gone and the RSS after
+     */
+    Map<String, Object> reconnect(List<ServerProcess> on, int sockets, int channels, int capacity)
+            throws InterruptedException {
+        loop.call(() -> {
+            fleet.abortAll();
+            return null;
+        });
+        long cut = System.nanoTime();
+        long deadline = cut + TimeUnit.SECONDS.toNanos(60);
+        double open = Double.NaN;
+        while (System.nanoTime() < deadline) {
+            open = on.stream().mapToDouble(g -> g.metrics(List.of("bifrost_sockets_open"))
+                    .getOrDefault("bifrost_sockets_open", Double.NaN)).sum();
+            if (open == 0) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        if (open != 0) {
+            throw new IllegalStateException("the gateways still counted " + open + " sockets 60 s after every one was"
+                    + " cut");
+        }
+        double gone = (System.nanoTime() - cut) / 1e9;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cut_sockets_gone_s", round(gone, 2));
+        m.putAll(connect(on, sockets, channels, capacity));
+        m.put("rss_mb", round(on.stream().mapToLong(g -> Proc.rssBytes(g.pid())).sum() / 1048576.0, 1));
+        return m;
+    }
+
     /** Spreads sockets over 127.0.0.x source addresses when one address's ephemeral ports would not hold them. */
     private List<InetAddress> sourceAddresses(int sockets) {
         int wanted = options.sourceAddresses();

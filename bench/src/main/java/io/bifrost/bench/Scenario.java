@@ -18,7 +18,8 @@ enum Scenario {
             // threads at 51 %, 1 % after 40 s), so a shorter warmup measured the compiler, not the steady state.
             new Defaults(5000, 500, 2000, 64, 15, 40, 3, 0)),
     IDLE("idle", "19,500 authenticated sockets (one channel each) held for a minute; one broadcast a second to a"
-            + " random socket; memory per socket", new Defaults(19500, 19500, 1, 1, 0, 2, 3, 60)),
+            + " random socket; memory per socket; then every socket cut and opened again",
+            new Defaults(19500, 19500, 1, 1, 0, 2, 3, 60)),
     CROSS("cross", "two instances and Redis: sockets on A, broadcasts posted to B, saturating then paced; beside"
             + " a single-instance fanout with the same sockets as the baseline", new Defaults(2000, 1, 10, 16, 10, 5, 3, 0)),
     LIMIT("limit", "the C probe alone: CPU per socket write on this machine, TCP_NODELAY on and off",

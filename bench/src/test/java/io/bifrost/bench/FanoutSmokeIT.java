@@ -84,4 +84,21 @@ class FanoutSmokeIT {
         assertEquals(0L, n(channels, "deliveries_duplicated"));
         assertEquals(0L, n(channels, "stray_frames"));
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void idleSocketsHeldThenCutComeBackEveryOne() throws Exception {
+        Report report = run("idle", "--sockets", "100", "--channels", "100", "--rate", "2", "--hold", "2");
+        Map<String, Object> run = report.runs().getFirst();
+        Map<String, Object> hold = phase(report, "hold");
+        assertEquals(n(hold, "deliveries_expected"), n(hold, "deliveries_received"));
+        assertEquals(0L, n(hold, "deliveries_lost"));
+
+        Map<String, Object> connect = (Map<String, Object>) run.get("connect");
+        Map<String, Object> reconnect = (Map<String, Object>) run.get("reconnect");
+        assertEquals(100L, n(connect, "established"));
+        assertEquals(100L, n(reconnect, "established"), "every cut socket came back: " + reconnect);
+        assertEquals(0L, n(reconnect, "failed"));
+        assertTrue(reconnect.get("cut_sockets_gone_s") instanceof Number, "" + reconnect);
+    }
 }
