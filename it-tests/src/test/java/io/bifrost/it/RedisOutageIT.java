@@ -143,6 +143,22 @@ class RedisOutageIT {
     }
 
     @Test
+    void aSocketJoiningWhileRedisIsFrozenIsToldToRetryWithinTheRedisTimeout() throws Exception {
+        // A socket waits for its channels with no timer of its own (Session.awaitJoins): the bus must end that wait.
+        // Unbounded, the socket would sit until the 30 s authentication timeout and get 1008 instead.
+        try (Cluster cluster = Cluster.start(redis, 1, "frozen-join-redis:", LIMITS)) {
+            redis.pause();
+            try (WsClient socket = WsClient.connect(cluster.get(0).uri())) {
+                socket.authenticate(TestGateway.tokens().subscribeToken(List.of("frozen-join"), Duration.ofMinutes(1)));
+                WsClient.Close close = socket.awaitClose(Duration.ofSeconds(15));
+                assertEquals(1013, close.code(), "closed with " + close);
+            } finally {
+                redis.unpause();
+            }
+        }
+    }
+
+    @Test
     void redisStoppedAndRestartedEmpty() throws Exception {
         outage("stop", redis::stop, redis::restart);
     }

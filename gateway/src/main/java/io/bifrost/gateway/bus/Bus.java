@@ -18,7 +18,8 @@ public interface Bus extends AutoCloseable {
      * Declares that a local socket needs a channel. Calls are reference-counted per channel.
      *
      * @param channel the channel
-     * @return completes once every broadcast published from now on will reach this instance
+     * @return completes once every broadcast published from now on will reach this instance, or exceptionally when the
+     *         bus cannot confirm that within its own timeout: a caller may wait for it without a timer of its own
      */
     CompletableFuture<Void> join(String channel);
 

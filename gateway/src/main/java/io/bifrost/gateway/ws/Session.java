@@ -232,10 +232,11 @@ final class Session implements Subscriber, Outbox.Owner {
             return true;
         }
         try {
-            CompletableFuture.allOf(joins.toArray(CompletableFuture[]::new))
-                    .get(sessions.limits().authTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            // Untimed: every join ends within the bus's own timeout, and a timed wait would arm and cancel a timer in
+            // the JDK's delay scheduler for every socket that connects (a few % of a connect's CPU, BENCHMARKS.md).
+            CompletableFuture.allOf(joins.toArray(CompletableFuture[]::new)).get();
             return true;
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException e) {
             sessions.logLimited(Level.WARNING, "join", () -> "the bus did not confirm a socket's subscriptions ("
                     + LogText.of(e) + "); closing it with 1013 so the client retries");
             return false;
