@@ -69,7 +69,8 @@ function openOne(i) {
   const ws = new WebSocket(`ws://${url.host}/subscribe`, { perMessageDeflate: false });
   let isSubscribed = false;
   connecting++;
-  ws.on('open', () => ws.send(JSON.stringify({ event: 'authenticate', data: jwt({ channels: [`outside:${c}`], exp: exp() }) })));
+  const token = jwt({ channels: [`outside:${c}`], exp: exp() });
+  ws.on('open', () => ws.send(JSON.stringify({ event: 'authenticate', data: token })));
   ws.on('message', (raw) => {
     const now = performance.now();
     const text = raw.toString();
@@ -126,7 +127,8 @@ let refused = 0;
 
 function post(n, c) {
   const data = (String(n) + ' ' + pad).slice(0, Math.max(payload, String(n).length + 1));
-  const body = JSON.stringify({ token: jwt({ channel: `outside:${c}`, message: { event: 'bench', data }, exp: exp() }) });
+  const claims = { channel: `outside:${c}`, message: { event: 'bench', data }, exp: exp() };
+  const body = JSON.stringify({ token: jwt(claims) });
   const req = http.request({ host: url.hostname, port: url.port, path: '/broadcast', method: 'POST', agent,
     headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
     res.resume();

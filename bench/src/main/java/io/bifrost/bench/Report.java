@@ -24,8 +24,8 @@ import io.bifrost.protocol.Json;
 final class Report {
     /** The figures the table shows, in order; every other figure is in the JSON. */
     private static final List<String> HEADLINES = List.of(
-            "connect.established", "connect.failed", "connect.seconds", "connect.gateway_cpu_ms_per_socket", "reconnect.established",
-            "reconnect.seconds", "reconnect.gateway_cpu_ms_per_socket", "reconnect.rss_mb",
+            "connect.established", "connect.failed", "connect.seconds", "connect.gateway_cpu_ms_per_socket",
+            "reconnect.established", "reconnect.seconds", "reconnect.gateway_cpu_ms_per_socket", "reconnect.rss_mb",
             "broadcasts_sent", "broadcasts_accepted", "broadcasts_refused", "broadcasts_unanswered", "broadcasts_per_s",
             "deliveries_expected", "deliveries_received", "deliveries_lost", "deliveries_duplicated",
             "deliveries_missed_on_sockets_closed_by_gateway", "sockets_closed_by_gateway.", "deliveries_per_s",
