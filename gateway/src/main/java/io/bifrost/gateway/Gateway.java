@@ -1,10 +1,17 @@
 package io.bifrost.gateway;
 
 import java.lang.System.Logger.Level;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.bifrost.gateway.bus.Bus;
@@ -26,6 +33,7 @@ import io.bifrost.gateway.hub.Hub;
 import io.bifrost.gateway.ops.MetricsHandler;
 import io.bifrost.gateway.ops.PerSecond;
 import io.bifrost.gateway.ops.Stats;
+import io.bifrost.gateway.warmup.Warmup;
 import io.bifrost.gateway.ws.NotUpgraded;
 import io.bifrost.gateway.ws.OriginPolicy;
 import io.bifrost.gateway.ws.Sessions;
@@ -63,6 +71,7 @@ public final class Gateway implements AutoCloseable {
     private static final List<String> UPGRADE_TOKENS = List.of("websocket", "WebSocket", "Websocket", "WEBSOCKET");
 
     private final GatewayConfig config;
+    private final Tokens tokens;
     private final Hub hub;
     private final Bus bus;
     private final Stats stats;
@@ -75,10 +84,21 @@ public final class Gateway implements AutoCloseable {
     private final PerSecond heartbeatDeliveries = new PerSecond();
     private final WebServer server;
     private final AtomicBoolean closed = new AtomicBoolean();
+    // True from start until the warm-up ends: readiness says so.
+    private volatile boolean warming;
+    private final CompletableFuture<Warmup.Result> warmedUp = new CompletableFuture<>();
+    // The warm-up's twin while it runs: closed with the gateway, so that a stop during the warm-up leaves nothing of
+    // it in Redis.
+    private volatile Gateway twin;
 
     private Gateway(GatewayConfig config) {
         this.config = config;
-        Tokens tokens = new Tokens(config.jwtSecret());
+        this.tokens = new Tokens(config.jwtSecret());
+        // Before the server starts, so that no readiness answer comes before the warm-up.
+        this.warming = config.warmup().isPositive();
+        if (!warming) {
+            warmedUp.complete(new Warmup.Result(0, 0, Duration.ZERO, Optional.of("it is off")));
+        }
         this.hub = new Hub(new Backlog(config.limits().maxBacklog()));
         this.stats = new Stats();
         this.instance = config.redis().map(RedisSettings::instanceId).orElse("local");
@@ -177,7 +197,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void ready(ServerRequest req, ServerResponse res) {
-        Bus.Health health = sessions.draining() ? new Bus.Health(false, "draining") : bus.health();
+        Bus.Health health = sessions.draining() ? new Bus.Health(false, "draining")
+                : warming ? new Bus.Health(false, "warming up") : bus.health();
         res.status(health.up() ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503)
                 .header(HeaderValues.CONTENT_TYPE_JSON)
                 // Ordered keys: the same bytes every time (Map.of iterates in a per-JVM random order).
@@ -193,6 +214,17 @@ public final class Gateway implements AutoCloseable {
      * @throws IllegalStateException if it cannot start, e.g. Redis is unreachable; the message says why
      */
     public static Gateway start(GatewayConfig config) {
+        Gateway gateway = launch(config);
+        LOG.log(Level.INFO, "Bifrost gateway listening on " + config.host() + ":" + gateway.port() + " ("
+                + config.mode().name().toLowerCase(Locale.ROOT) + " mode, " + gateway.bus.name() + " bus, "
+                + gateway.connections.capacity().describe() + ", limits " + config.limits() + ")");
+        if (gateway.warming) {
+            Thread.ofPlatform().daemon().name("bifrost-warmup").start(gateway::warmUp);
+        }
+        return gateway;
+    }
+
+    private static Gateway launch(GatewayConfig config) {
         Gateway gateway = new Gateway(config);
         gateway.server.start();
         if (!gateway.server.isRunning() || gateway.port() < 0) {
@@ -203,10 +235,54 @@ public final class Gateway implements AutoCloseable {
                     + ": the port is taken by another process or not permitted; stop what holds it or set PORT (or"
                     + " BIFROST_HOST) to another");
         }
-        LOG.log(Level.INFO, "Bifrost gateway listening on " + config.host() + ":" + gateway.port() + " (" + config.mode().name()
-                .toLowerCase(java.util.Locale.ROOT) + " mode, " + gateway.bus.name() + " bus, "
-                + gateway.connections.capacity().describe() + ", limits " + config.limits() + ")");
         return gateway;
+    }
+
+    // On its own thread: the gateway serves whoever connects meanwhile, and readiness says "warming up".
+    private void warmUp() {
+        try {
+            finishWarmup(warmUpOnATwin());
+        } finally {
+            // Whatever happened, readiness no longer waits for it.
+            warming = false;
+            warmedUp.complete(new Warmup.Result(0, 0, Duration.ZERO, Optional.of("it failed")));
+        }
+    }
+
+    private Warmup.Result warmUpOnATwin() {
+        try (Gateway twin = launch(Warmup.twin(config))) {
+            this.twin = twin;
+            if (closed.get()) {
+                return new Warmup.Result(0, 0, Duration.ZERO, Optional.of("the gateway is stopping"));
+            }
+            Warmup warmup = new Warmup(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), twin.port()), tokens,
+                    config.recovery().requireJti(), () -> closed.get() || sessions.draining());
+            return warmup.run(config.warmup());
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            return new Warmup.Result(0, 0, Duration.ZERO, Optional.of("it failed: " + e.getMessage()));
+        }
+    }
+
+    private void finishWarmup(Warmup.Result result) {
+        String did = String.format(Locale.ROOT, "%.1f s on a twin of the gateway: %,d sockets, %,d broadcasts",
+                result.took().toMillis() / 1000.0, result.connects(), result.broadcasts());
+        if (result.stoppedEarly().isEmpty()) {
+            LOG.log(Level.INFO, "warmed up in " + did + "; ready");
+        } else if (closed.get() || sessions.draining()) {
+            LOG.log(Level.INFO, "warm-up stopped after " + did + ": the gateway is stopping");
+        } else {
+            LOG.log(Level.WARNING, "warm-up stopped after " + did + ": " + result.stoppedEarly().get()
+                    + "; ready without the rest (BIFROST_WARMUP_SECONDS sets its budget, 0 turns it off)");
+        }
+        warming = false;
+        warmedUp.complete(result);
+    }
+
+    /**
+     * @return completed when the warm-up is over (at once when it is off), with what it did; readiness waits for it
+     */
+    public CompletableFuture<Warmup.Result> warmedUp() {
+        return warmedUp;
     }
 
     /**
@@ -292,6 +368,12 @@ public final class Gateway implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        Gateway warming = twin;
+        if (warming != null) {
+            // Its clients fail at once; the warm-up ends and says so.
+            warming.close();
+            warmedUp.copy().completeOnTimeout(null, 5, TimeUnit.SECONDS).join();
         }
         sessions.close(Duration.ofSeconds(1));
         // Dashboard streams end, so the server has no handler left to wait for.

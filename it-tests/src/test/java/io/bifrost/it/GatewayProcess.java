@@ -73,6 +73,8 @@ public final class GatewayProcess implements AutoCloseable {
         builder.environment().keySet().removeIf(k -> k.startsWith("BIFROST_") || k.equals("JWT_SECRET")
                 || k.equals("KEMAL_ENV") || k.equals("PORT") || k.equals("REDIS_URL"));
         builder.environment().put("PORT", String.valueOf(port));
+        // The suite starts dozens of production gateways: none warms up unless the test asks (WarmupIT does).
+        builder.environment().put("BIFROST_WARMUP_SECONDS", "0");
         builder.environment().putAll(env);
         GatewayProcess gateway = new GatewayProcess(builder.start(), port, log);
         gateway.awaitReady(Duration.ofSeconds(30));

@@ -83,6 +83,10 @@ class HerokuProcfileIT {
                         + " verification:\n" + dyno.log());
                 assertTrue(dyno.log().contains("production mode"), dyno.name + " is not in production mode:\n"
                         + dyno.log());
+                // Ready after its warm-up (done, or cut short by its budget on a slow machine), which went through
+                // the same TLS Redis.
+                assertTrue(dyno.log().contains("warmed up in ") || dyno.log().contains("was spent; ready without"),
+                        dyno.name + " did not warm up:\n" + dyno.log());
             }
             Dyno web1 = dynos.get(0);
             Dyno web2 = dynos.get(1);

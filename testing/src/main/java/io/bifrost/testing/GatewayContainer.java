@@ -60,6 +60,8 @@ public final class GatewayContainer extends GenericContainer<GatewayContainer> i
         withEnv("BIFROST_ENV", "production");
         // A short drain: stopping a test's container should not take the production default's 10 s.
         withEnv("BIFROST_DRAIN_SECONDS", "2");
+        // No warm-up: it readies a production instance for its first reconnect storm, and would only delay a test.
+        withEnv("BIFROST_WARMUP_SECONDS", "0");
         waitingFor(Wait.forHttp("/health/ready").forPort(PORT).forStatusCode(200)
                 .withStartupTimeout(STARTUP_TIMEOUT));
         withLogConsumer(frame -> remember(frame.getUtf8String()));

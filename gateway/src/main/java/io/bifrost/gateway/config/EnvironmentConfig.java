@@ -106,8 +106,12 @@ public final class EnvironmentConfig {
                 flag("BIFROST_REQUIRE_JTI", r.requireJti()),
                 seconds("BIFROST_JTI_WINDOW_SECONDS", r.jtiWindow()),
                 (int) number("BIFROST_MAX_BATCH_CHANNELS", r.maxBatchChannels(), 1, 10_000, "channels"));
+        // Production instances take traffic from balancers that wait for readiness; development starts at once.
+        Duration warmup = Duration.ofSeconds(number("BIFROST_WARMUP_SECONDS",
+                mode == Mode.PRODUCTION ? GatewayConfig.DEFAULT_PRODUCTION_WARMUP.toSeconds() : 0, 0, 600,
+                "seconds the gateway may spend warming up before it reports ready; 0 turns it off"));
         return new GatewayConfig(host, port, mode, secret(mode), limits, redis(), drain, connections, origins(),
-                recovery, dashboardToken());
+                recovery, dashboardToken(), warmup);
     }
 
     private Optional<String> dashboardToken() throws ConfigException {

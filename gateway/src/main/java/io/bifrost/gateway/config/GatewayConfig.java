@@ -22,13 +22,17 @@ import io.bifrost.protocol.Tokens;
  * @param allowedOrigins  origins whose pages may open sockets ({@code https://app.example.com}); empty for any
  * @param recovery        channel history and the publishing rules (jti, batches)
  * @param dashboardToken  the token {@code /dashboard} asks for; without one it is served in development only
+ * @param warmup          the longest the gateway plays its own clients before it reports ready; zero for none
  */
 public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, Limits limits,
                             Optional<RedisSettings> redis, Duration drain, ConnectionLimits connections,
-                            Set<String> allowedOrigins, RecoverySettings recovery, Optional<String> dashboardToken) {
+                            Set<String> allowedOrigins, RecoverySettings recovery, Optional<String> dashboardToken,
+                            Duration warmup) {
 
     /** The default drain window: well inside Heroku's 30 s and Kubernetes' default grace period. */
     public static final Duration DEFAULT_DRAIN = Duration.ofSeconds(10);
+    /** The warm-up's budget in production: it usually needs a third of it (BENCHMARKS.md). */
+    public static final Duration DEFAULT_PRODUCTION_WARMUP = Duration.ofSeconds(30);
     /** The shortest dashboard token accepted: it guards a page anyone who finds the address can try. */
     public static final int MIN_DASHBOARD_TOKEN_LENGTH = 16;
 
@@ -45,6 +49,10 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
         Objects.requireNonNull(connections, "connections");
         Objects.requireNonNull(recovery, "recovery");
         Objects.requireNonNull(dashboardToken, "dashboardToken");
+        Objects.requireNonNull(warmup, "warmup");
+        if (warmup.isNegative()) {
+            throw new IllegalArgumentException("the warm-up is " + warmup + "; use zero for none");
+        }
         allowedOrigins = Set.copyOf(allowedOrigins);
         if (dashboardToken.isPresent() && dashboardToken.get().length() < MIN_DASHBOARD_TOKEN_LENGTH) {
             throw new IllegalArgumentException("the dashboard token is " + dashboardToken.get().length()
@@ -64,7 +72,17 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public static GatewayConfig embedded(String jwtSecret) {
         return new GatewayConfig("127.0.0.1", 0, Mode.DEVELOPMENT, jwtSecret, Limits.DEFAULTS, Optional.empty(),
-                DEFAULT_DRAIN, ConnectionLimits.DEFAULTS, Set.of(), RecoverySettings.DEFAULTS, Optional.empty());
+                DEFAULT_DRAIN, ConnectionLimits.DEFAULTS, Set.of(), RecoverySettings.DEFAULTS, Optional.empty(),
+                Duration.ZERO);
+    }
+
+    /**
+     * @param newHost the address to bind
+     * @return a copy bound there
+     */
+    public GatewayConfig withHost(String newHost) {
+        return new GatewayConfig(newHost, port, mode, jwtSecret, limits, redis, drain, connections, allowedOrigins,
+                recovery, dashboardToken, warmup);
     }
 
     /**
@@ -73,7 +91,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public GatewayConfig withPort(int newPort) {
         return new GatewayConfig(host, newPort, mode, jwtSecret, limits, redis, drain, connections,
-                allowedOrigins, recovery, dashboardToken);
+                allowedOrigins, recovery, dashboardToken, warmup);
     }
 
     /**
@@ -82,7 +100,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public GatewayConfig withMode(Mode newMode) {
         return new GatewayConfig(host, port, newMode, jwtSecret, limits, redis, drain, connections,
-                allowedOrigins, recovery, dashboardToken);
+                allowedOrigins, recovery, dashboardToken, warmup);
     }
 
     /**
@@ -91,7 +109,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public GatewayConfig withLimits(Limits newLimits) {
         return new GatewayConfig(host, port, mode, jwtSecret, newLimits, redis, drain, connections,
-                allowedOrigins, recovery, dashboardToken);
+                allowedOrigins, recovery, dashboardToken, warmup);
     }
 
     /**
@@ -100,7 +118,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public GatewayConfig withRedis(RedisSettings settings) {
         return new GatewayConfig(host, port, mode, jwtSecret, limits, Optional.of(settings), drain, connections,
-                allowedOrigins, recovery, dashboardToken);
+                allowedOrigins, recovery, dashboardToken, warmup);
     }
 
     /**
@@ -109,7 +127,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public GatewayConfig withDrain(Duration window) {
         return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, window, connections,
-                allowedOrigins, recovery, dashboardToken);
+                allowedOrigins, recovery, dashboardToken, warmup);
     }
 
     /**
@@ -118,7 +136,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public GatewayConfig withConnections(ConnectionLimits newConnections) {
         return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, newConnections,
-                allowedOrigins, recovery, dashboardToken);
+                allowedOrigins, recovery, dashboardToken, warmup);
     }
 
     /**
@@ -126,7 +144,8 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      * @return a copy with that list
      */
     public GatewayConfig withAllowedOrigins(Set<String> origins) {
-        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, connections, origins, recovery, dashboardToken);
+        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, connections, origins, recovery,
+                dashboardToken, warmup);
     }
 
     /**
@@ -135,7 +154,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public GatewayConfig withRecovery(RecoverySettings newRecovery) {
         return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, connections, allowedOrigins,
-                newRecovery, dashboardToken);
+                newRecovery, dashboardToken, warmup);
     }
 
     /**
@@ -144,7 +163,16 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
      */
     public GatewayConfig withDashboardToken(Optional<String> token) {
         return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, connections, allowedOrigins,
-                recovery, token);
+                recovery, token, warmup);
+    }
+
+    /**
+     * @param budget the longest the gateway may warm up before it reports ready; zero for none
+     * @return a copy with that warm-up
+     */
+    public GatewayConfig withWarmup(Duration budget) {
+        return new GatewayConfig(host, port, mode, jwtSecret, limits, redis, drain, connections, allowedOrigins,
+                recovery, dashboardToken, budget);
     }
 
     /**
@@ -158,6 +186,7 @@ public record GatewayConfig(String host, int port, Mode mode, String jwtSecret, 
                 + jwtSecret.length() + " characters>, limits=" + limits + ", redis=" + redis.map(RedisSettings::toString)
                 .orElse("none (in-process bus)") + ", drain=" + drain + ", connections=" + connections
                 + ", allowedOrigins=" + (allowedOrigins.isEmpty() ? "any" : allowedOrigins) + ", recovery=" + recovery
-                + ", dashboardToken=" + (dashboardToken.isPresent() ? "<set>" : "none") + "]";
+                + ", dashboardToken=" + (dashboardToken.isPresent() ? "<set>" : "none") + ", warmup=" + warmup
+                + "]";
     }
 }

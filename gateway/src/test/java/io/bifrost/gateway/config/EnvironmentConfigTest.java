@@ -327,4 +327,27 @@ class EnvironmentConfigTest {
         assertEquals("BIFROST_DASHBOARD_TOKEN is 7 characters; use at least 16 (generate one with: openssl rand -hex"
                 + " 24), or unset it to serve /dashboard in development only", e.getMessage());
     }
+
+    @Test
+    void productionWarmsUpForUpToThirtySecondsAndDevelopmentNot() throws Exception {
+        assertEquals(Duration.ofSeconds(30), EnvironmentConfig.load(Map.of("BIFROST_ENV", "production", "JWT_SECRET",
+                SECRET), dir).config().warmup());
+        assertEquals(Duration.ZERO, EnvironmentConfig.load(Map.of("JWT_SECRET", SECRET), dir).config().warmup());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "5", "600"})
+    void warmupSecondsAreHonouredAndZeroTurnsItOff(String seconds) throws Exception {
+        assertEquals(Duration.ofSeconds(Long.parseLong(seconds)), EnvironmentConfig.load(Map.of("BIFROST_ENV",
+                "production", "JWT_SECRET", SECRET, "BIFROST_WARMUP_SECONDS", seconds), dir).config().warmup());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-1", "601", "soon"})
+    void unusableWarmupIsRefusedNamingTheVariableAndTheRange(String seconds) {
+        ConfigException e = assertThrows(ConfigException.class, () -> EnvironmentConfig.load(Map.of("BIFROST_ENV",
+                "production", "JWT_SECRET", SECRET, "BIFROST_WARMUP_SECONDS", seconds), dir));
+        assertTrue(e.getMessage().startsWith("BIFROST_WARMUP_SECONDS is "), e.getMessage());
+        assertTrue(e.getMessage().contains("default 30"), e.getMessage());
+    }
 }
