@@ -25,7 +25,10 @@ final class Report {
     /** The figures the table shows, in order; every other figure is in the JSON. */
     private static final List<String> HEADLINES = List.of(
             "connect.established", "connect.failed", "connect.seconds", "connect.gateway_cpu_ms_per_socket",
-            "reconnect.established", "reconnect.seconds", "reconnect.gateway_cpu_ms_per_socket", "reconnect.rss_mb",
+            "connect.generator_cpu_ms_per_socket", "connect.gateway_core_use", "connect.generator_core_use",
+            "reconnect.established", "reconnect.seconds", "reconnect.gateway_cpu_ms_per_socket",
+            "reconnect.generator_cpu_ms_per_socket", "reconnect.gateway_core_use", "reconnect.generator_core_use",
+            "reconnect.rss_mb",
             "broadcasts_sent", "broadcasts_accepted", "broadcasts_refused", "broadcasts_unanswered", "broadcasts_per_s",
             "deliveries_expected", "deliveries_received", "deliveries_lost", "deliveries_duplicated",
             "deliveries_missed_on_sockets_closed_by_gateway", "sockets_closed_by_gateway.", "deliveries_per_s",

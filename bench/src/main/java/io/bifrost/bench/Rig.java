@@ -107,6 +107,9 @@ final class Rig implements AutoCloseable {
             rssBeforeSockets.put(g.name(), Proc.rssBytes(g.pid()));
             cpuBefore += on.contains(g) ? Proc.cpuSeconds(g.pid()) : 0;
         }
+        // Which side sets the pace of a connect storm: the generator's CPU (it mints a token per socket) beside the
+        // gateway's.
+        double generatorBefore = Proc.ownCpuSeconds();
         channelNames = new String[channels + 1];
         for (int c = 0; c < channels; c++) {
             channelNames[c] = "bench:" + c;
@@ -137,6 +140,12 @@ final class Rig implements AutoCloseable {
         double cpu = on.stream().mapToDouble(g -> Proc.cpuSeconds(g.pid())).sum() - cpuBefore;
         m.put("gateway_cpu_s", round(cpu, 2));
         m.put("gateway_cpu_ms_per_socket", round(cpu * 1000 / Math.max(1, fleet.subscribedCount()), 3));
+        double generator = Proc.ownCpuSeconds() - generatorBefore;
+        m.put("generator_cpu_ms_per_socket", round(generator * 1000 / Math.max(1, fleet.subscribedCount()), 3));
+        if (fleet.established()) {
+            m.put("gateway_core_use", round(cpu / fleet.establishSeconds(), 3));
+            m.put("generator_core_use", round(generator / fleet.establishSeconds(), 3));
+        }
         m.put("source_addresses", sources.isEmpty() ? List.of("kernel's choice")
                 : sources.stream().map(InetAddress::getHostAddress).toList());
         m.put("connect_failures", loop.call(() -> fleet.incidents().get("connect_failures")));
