@@ -403,4 +403,35 @@ class HubTest {
             return received.get();
         }
     }
+
+    @Test
+    void channelsSpreadEvenlyOverShardsAndOverEachShardsBuckets() {
+        for (String scheme : List.of("user:", "bench:", "room-", "org/42/user/", "")) {
+            int channels = 20_000;
+            List<List<String>> byShard = new ArrayList<>();
+            for (int i = 0; i < Hub.shards(); i++) {
+                byShard.add(new ArrayList<>());
+            }
+            for (int i = 0; i < channels; i++) {
+                byShard.get(Hub.shardOf(scheme + i)).add(scheme + i);
+            }
+            int fair = channels / Hub.shards();
+            for (List<String> shard : byShard) {
+                assertTrue(shard.size() > fair / 2 && shard.size() < fair * 3 / 2,
+                        "'" + scheme + "N': a shard with " + shard.size() + " of " + channels + " channels");
+                // Where HashMap puts them: a bin of 8 or more becomes a tree, which the shard's map must never need.
+                int capacity = 16;
+                while (capacity * 0.75 < shard.size()) {
+                    capacity <<= 1;
+                }
+                int[] bins = new int[capacity];
+                int fullest = 0;
+                for (String channel : shard) {
+                    int h = channel.hashCode();
+                    fullest = Math.max(fullest, ++bins[(h ^ (h >>> 16)) & (capacity - 1)]);
+                }
+                assertTrue(fullest < 8, "'" + scheme + "N': " + fullest + " channels in one bucket of a shard");
+            }
+        }
+    }
 }
