@@ -79,7 +79,7 @@ record Options(Scenario scenario, int sockets, int channels, double rate, int in
                                    users deploy it; cross always is
               --redis-shards N     the Redis is a Redis Cluster of N primaries (3 or more), sharded pub/sub
               --send-queue-bytes N BIFROST_SEND_QUEUE_BYTES for the gateways
-              --source-addresses N spread sockets over 127.0.0.1..N (default: as many as the port range needs)
+              --source-addresses N spread sockets over 127.0.0.1..N (default: 5,000 sockets on each at most)
               --max-connecting N   handshakes in progress at most (default 256)
               --no-probe           skip the C probe (the floor) at the end
               --probe-rounds N     rounds per probe run (default 100)

@@ -23,6 +23,7 @@ import org.HdrHistogram.Histogram;
  * publishers; and the measurement of a phase: counts from the ledger, CPU and memory from /proc around it.
  */
 final class Rig implements AutoCloseable {
+    private static final int SOCKETS_PER_SOURCE = 5_000;
     private static final List<String> METRICS = List.of("bifrost_deliveries_total",
             "bifrost_broadcasts_accepted_total", "bifrost_broadcasts_refused_total",
             "bifrost_slow_consumer_closes_total", "bifrost_broadcasts_held_total", "bifrost_redis_reconnects_total",
@@ -189,11 +190,15 @@ final class Rig implements AutoCloseable {
         return m;
     }
 
-    /** Spreads sockets over 127.0.0.x source addresses when one address's ephemeral ports would not hold them. */
+    /**
+     * Spreads sockets over 127.0.0.x source addresses, at most {@value #SOCKETS_PER_SOURCE} on each: the kernel's
+     * search for a free ephemeral port grows with the ports in use (from one address, 19,500 connects spent 35 % of
+     * the generator's CPU in it), and browsers come from many addresses anyway.
+     */
     private List<InetAddress> sourceAddresses(int sockets) {
         int wanted = options.sourceAddresses();
         if (wanted == 0) {
-            int perAddress = Math.max(1000, ephemeralPorts() - 2000);
+            int perAddress = Math.min(SOCKETS_PER_SOURCE, Math.max(1000, ephemeralPorts() - 2000));
             wanted = sockets > perAddress ? (sockets + perAddress - 1) / perAddress : 0;
         }
         List<InetAddress> sources = new ArrayList<>();
