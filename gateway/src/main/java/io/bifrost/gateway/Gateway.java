@@ -207,7 +207,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Starts a gateway and returns once it accepts connections.
+     * Starts a gateway and returns once it accepts connections. With a warm-up configured
+     * ({@link GatewayConfig#warmup()}), it runs in the background and readiness waits for it ({@link #warmedUp()}).
      *
      * @param config the configuration
      * @return the running gateway
