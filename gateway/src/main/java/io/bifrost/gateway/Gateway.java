@@ -370,10 +370,13 @@ public final class Gateway implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        Gateway warming = twin;
-        if (warming != null) {
-            // Its clients fail at once; the warm-up ends and says so.
-            warming.close();
+        if (warming) {
+            // Its clients fail at once and the warm-up ends, closing its twin (one still starting as well) and saying
+            // so, before the gateway's own close goes on and the process may exit.
+            Gateway current = twin;
+            if (current != null) {
+                current.close();
+            }
             warmedUp.copy().completeOnTimeout(null, 5, TimeUnit.SECONDS).join();
         }
         sessions.close(Duration.ofSeconds(1));

@@ -25,12 +25,17 @@ class WarmupJarIT {
     private static final Pattern WARMED = Pattern.compile(
             "warmed up in [0-9.]+ s on a twin of the gateway: 10,[0-9]{3} sockets, 10,[0-9]{3} broadcasts; ready");
 
+    // A production gateway as deployed, its warm-up on (GatewayProcess turns it off for every other test).
+    private static GatewayProcess warmingUp(RedisServer redis, Path dir) throws Exception {
+        return GatewayProcess.start(Map.of("BIFROST_ENV", "production", "JWT_SECRET", TestGateway.SECRET, "REDIS_URL",
+                redis.url(), "BIFROST_INSTANCE_ID", "warm", "BIFROST_WARMUP_SECONDS", "60", "BIFROST_DRAIN_SECONDS",
+                "1"), dir);
+    }
+
     @Test
     void aProductionJarWarmsUpThroughRedisOnATwinTheClusterNeverSees(@TempDir Path dir) throws Exception {
         try (RedisServer redis = RedisServer.start();
-             GatewayProcess gateway = GatewayProcess.start(Map.of("BIFROST_ENV", "production", "JWT_SECRET",
-                     TestGateway.SECRET, "REDIS_URL", redis.url(), "BIFROST_INSTANCE_ID", "warm",
-                     "BIFROST_WARMUP_SECONDS", "60"), dir)) {
+             GatewayProcess gateway = warmingUp(redis, dir)) {
             // GatewayProcess returns once the gateway answers: while it warms up, which takes seconds.
             TestGateway.Reply ready = TestGateway.get(gateway.uri(), "/health/ready");
             assertEquals(503, ready.status());
@@ -71,9 +76,7 @@ class WarmupJarIT {
     @Test
     void aSigtermDuringTheWarmupClosesTheTwinFirstAndExitsZero(@TempDir Path dir) throws Exception {
         try (RedisServer redis = RedisServer.start();
-             GatewayProcess gateway = GatewayProcess.start(Map.of("BIFROST_ENV", "production", "JWT_SECRET",
-                     TestGateway.SECRET, "REDIS_URL", redis.url(), "BIFROST_WARMUP_SECONDS", "60",
-                     "BIFROST_DRAIN_SECONDS", "1"), dir)) {
+             GatewayProcess gateway = warmingUp(redis, dir)) {
             assertEquals(503, TestGateway.get(gateway.uri(), "/health/ready").status());
             gateway.process().destroy();
             assertTrue(gateway.process().waitFor(30, TimeUnit.SECONDS),
