@@ -294,6 +294,16 @@ public final class RedisCluster implements RedisServer {
     }
 
     /**
+     * Makes a replica take its primary's slots without an election ({@code CLUSTER FAILOVER TAKEOVER}): for a test
+     * whose subject is what follows a failover, when the cluster's own election is late.
+     *
+     * @param replica the replica
+     */
+    public void takeOver(Node replica) {
+        expectOk(RedisServers.resp(replica.port, "CLUSTER", "FAILOVER", "TAKEOVER"));
+    }
+
+    /**
      * Kills a node (SIGKILL): a crash, with no chance to hand anything over.
      *
      * @param node the node
