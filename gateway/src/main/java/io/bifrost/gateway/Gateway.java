@@ -30,6 +30,7 @@ import io.bifrost.gateway.http.InfoHandler;
 import io.bifrost.gateway.http.Pages;
 import io.bifrost.gateway.hub.Backlog;
 import io.bifrost.gateway.hub.Hub;
+import io.bifrost.gateway.ops.LogText;
 import io.bifrost.gateway.ops.MetricsHandler;
 import io.bifrost.gateway.ops.PerSecond;
 import io.bifrost.gateway.ops.Stats;
@@ -241,12 +242,14 @@ public final class Gateway implements AutoCloseable {
 
     // On its own thread: the gateway serves whoever connects meanwhile, and readiness says "warming up".
     private void warmUp() {
+        Warmup.Result result = new Warmup.Result(0, 0, Duration.ZERO, Optional.of("it failed"));
         try {
-            finishWarmup(warmUpOnATwin());
+            result = warmUpOnATwin();
+            logWarmup(result);
         } finally {
             // Whatever happened, readiness no longer waits for it.
             warming = false;
-            warmedUp.complete(new Warmup.Result(0, 0, Duration.ZERO, Optional.of("it failed")));
+            warmedUp.complete(result);
         }
     }
 
@@ -264,7 +267,7 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private void finishWarmup(Warmup.Result result) {
+    private void logWarmup(Warmup.Result result) {
         String did = String.format(Locale.ROOT, "%.1f s on a twin of the gateway: %,d sockets, %,d broadcasts",
                 result.took().toMillis() / 1000.0, result.connects(), result.broadcasts());
         if (result.stoppedEarly().isEmpty()) {
@@ -272,11 +275,9 @@ public final class Gateway implements AutoCloseable {
         } else if (closed.get() || sessions.draining()) {
             LOG.log(Level.INFO, "warm-up stopped after " + did + ": the gateway is stopping");
         } else {
-            LOG.log(Level.WARNING, "warm-up stopped after " + did + ": " + result.stoppedEarly().get()
+            LOG.log(Level.WARNING, "warm-up stopped after " + did + ": " + LogText.of(result.stoppedEarly().get())
                     + "; ready without the rest (BIFROST_WARMUP_SECONDS sets its budget, 0 turns it off)");
         }
-        warming = false;
-        warmedUp.complete(result);
     }
 
     /**

@@ -9,6 +9,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
+import io.bifrost.protocol.Json;
+
 /**
  * A backend as the warm-up plays it: {@code POST /broadcast} on one kept-alive connection, one request at a time.
  */
@@ -44,7 +46,7 @@ final class LoopbackPublisher implements AutoCloseable {
      *                     failed
      */
     void broadcast(String token) throws IOException {
-        byte[] body = ("{\"token\":\"" + token + "\"}").getBytes(StandardCharsets.US_ASCII);
+        byte[] body = ("{\"token\":" + Json.quote(token) + "}").getBytes(StandardCharsets.US_ASCII);
         byte[] head = HttpLines.ascii("POST /broadcast HTTP/1.1\r\nHost: " + HttpLines.host(address)
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n");
         byte[] request = new byte[head.length + body.length];

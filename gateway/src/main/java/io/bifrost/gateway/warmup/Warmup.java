@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,6 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 import io.bifrost.gateway.config.GatewayConfig;
+import io.bifrost.protocol.ClientFrame;
 import io.bifrost.protocol.HmacAlgorithm;
 import io.bifrost.protocol.Tokens;
 
@@ -129,20 +131,21 @@ public final class Warmup {
                 sockets.add(socket);
                 connects.incrementAndGet();
                 String own = shared + "." + round + "." + s;
-                socket.send("{\"event\":\"authenticate\",\"data\":\""
-                        + tokens.subscribeToken(List.of(shared, own), TOKEN_TTL) + "\"}");
+                socket.send(new ClientFrame.Authenticate(tokens.subscribeToken(List.of(shared, own), TOKEN_TTL))
+                        .encode());
             }
             for (LoopbackSocket socket : sockets) {
                 expect(socket, "subscribed");
                 expect(socket, "subscribed");
             }
             for (int b = 0; b < BROADCASTS_PER_ROUND; b++) {
-                Map<String, Object> message = Map.of("event", "warmup", "data", worker + "." + round);
-                String token = withJti
-                        ? tokens.mint(Map.of("channel", shared, "message", message, "jti", UUID.randomUUID().toString(),
-                                "exp", System.currentTimeMillis() / 1000 + TOKEN_TTL.toSeconds()), HmacAlgorithm.HS512)
-                        : tokens.broadcastToken(shared, message, TOKEN_TTL);
-                publisher.broadcast(token);
+                Map<String, Object> claims = new HashMap<>(Map.of("channel", shared,
+                        "message", Map.of("event", "warmup", "data", worker + "." + round),
+                        "exp", System.currentTimeMillis() / 1000 + TOKEN_TTL.toSeconds()));
+                if (withJti) {
+                    claims.put("jti", UUID.randomUUID().toString());
+                }
+                publisher.broadcast(tokens.mint(claims, HmacAlgorithm.HS512));
                 broadcasts.incrementAndGet();
             }
             for (LoopbackSocket socket : sockets) {
