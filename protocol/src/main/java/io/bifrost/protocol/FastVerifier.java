@@ -70,7 +70,7 @@ final class FastVerifier {
         }
         Optional<Instant> expiresAt = Optional.empty();
         if (claims.containsKey("exp")) {
-            if (!(claims.get("exp") instanceof Long exp) || exp < 0 || exp > Tokens.MAX_EXP_SECONDS
+            if (!(claims.get("exp") instanceof Long exp) || exp < 0 || exp > NumericDate.MAX_SECONDS
                     || clock.millis() >= exp * 1000 - FAST_EXP_MARGIN_MILLIS) {
                 return null;
             }

@@ -36,7 +36,7 @@ public final class Tokens {
     /** Longest channel name accepted, in characters. */
     public static final int MAX_CHANNEL_LENGTH = 256;
     /** Latest {@code exp} accepted: 9999-12-31T23:59:59Z, in seconds since 1970. */
-    public static final long MAX_EXP_SECONDS = 253_402_300_799L;
+    public static final long MAX_EXP_SECONDS = NumericDate.MAX_SECONDS;
     /** Longest {@code jti} accepted, in characters. */
     public static final int MAX_JTI_LENGTH = 128;
 
