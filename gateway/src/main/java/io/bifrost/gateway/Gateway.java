@@ -260,7 +260,7 @@ public final class Gateway implements AutoCloseable {
                 return new Warmup.Result(0, 0, Duration.ZERO, Optional.of("the gateway is stopping"));
             }
             Warmup warmup = new Warmup(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), twin.port()), tokens,
-                    config.recovery().requireJti(), () -> closed.get() || sessions.draining());
+                    config.recovery().requireJti(), this::stopping);
             return warmup.run(config.warmup());
         } catch (IOException | InterruptedException | RuntimeException e) {
             return new Warmup.Result(0, 0, Duration.ZERO, Optional.of("it failed: " + e.getMessage()));
@@ -272,12 +272,16 @@ public final class Gateway implements AutoCloseable {
                 result.took().toMillis() / 1000.0, result.connects(), result.broadcasts());
         if (result.stoppedEarly().isEmpty()) {
             LOG.log(Level.INFO, "warmed up in " + did + "; ready");
-        } else if (closed.get() || sessions.draining()) {
+        } else if (stopping()) {
             LOG.log(Level.INFO, "warm-up stopped after " + did + ": the gateway is stopping");
         } else {
             LOG.log(Level.WARNING, "warm-up stopped after " + did + ": " + LogText.of(result.stoppedEarly().get())
                     + "; ready without the rest (BIFROST_WARMUP_SECONDS sets its budget, 0 turns it off)");
         }
+    }
+
+    private boolean stopping() {
+        return closed.get() || sessions.draining();
     }
 
     /**

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The little HTTP/1.1 the warm-up's clients speak: a head's lines, and the {@code Host} to send.
@@ -46,13 +45,5 @@ final class HttpLines {
     static String host(InetSocketAddress address) {
         String ip = address.getAddress().getHostAddress();
         return (address.getAddress() instanceof Inet6Address ? "[" + ip + "]" : ip) + ":" + address.getPort();
-    }
-
-    /**
-     * @param text ASCII text
-     * @return its bytes
-     */
-    static byte[] ascii(String text) {
-        return text.getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -13,6 +13,9 @@ import io.bifrost.protocol.Json;
 
 /**
  * A backend as the warm-up plays it: {@code POST /broadcast} on one kept-alive connection, one request at a time.
+ * Blocking and plain on purpose, not {@link io.bifrost.protocol.BifrostClient}: the JDK's HTTP client would start
+ * its own selector thread and compile its own asynchronous stack in the gateway's process, on the core the warm-up
+ * is there to spend on the gateway's code.
  */
 final class LoopbackPublisher implements AutoCloseable {
     private final InetSocketAddress address;
@@ -47,8 +50,9 @@ final class LoopbackPublisher implements AutoCloseable {
      */
     void broadcast(String token) throws IOException {
         byte[] body = ("{\"token\":" + Json.quote(token) + "}").getBytes(StandardCharsets.US_ASCII);
-        byte[] head = HttpLines.ascii("POST /broadcast HTTP/1.1\r\nHost: " + HttpLines.host(address)
-                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n");
+        byte[] head = ("POST /broadcast HTTP/1.1\r\nHost: " + HttpLines.host(address)
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
         byte[] request = new byte[head.length + body.length];
         System.arraycopy(head, 0, request, 0, head.length);
         System.arraycopy(body, 0, request, head.length, body.length);

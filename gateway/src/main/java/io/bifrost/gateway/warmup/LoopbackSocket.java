@@ -14,6 +14,8 @@ import java.util.SplittableRandom;
 /**
  * A subscriber socket the warm-up opens to its own gateway: just enough of a websocket client to upgrade, send text,
  * answer pings and close politely. Every read is bounded by the socket's timeout, so a stuck step fails, not hangs.
+ * Not {@link io.bifrost.protocol.BifrostSubscriber}, for the reason {@link LoopbackPublisher} gives: the JDK's
+ * websocket client would compile its own stack on the core meant for the gateway's.
  */
 final class LoopbackSocket implements AutoCloseable {
     private static final int TEXT = 0x1;
